@@ -1,0 +1,193 @@
+//! Money amounts as tills write them: `12.50`, `49,26`, `1.234,56`, `1,234.56`,
+//! `1 234,56`, `€ 12,50`, `$12.50`, `12,50 kr`, `SEK 12.50`, `-12.50`, `12.50-`.
+
+/// Which character separates the decimals.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DecimalMark {
+    Point,
+    Comma,
+}
+
+/// Currency signs and codes that may stand before or after a number.
+const CURRENCIES: [&str; 24] = [
+    "€", "$", "£", "¥", "₹", "kr.", "kr", "sek", "nok", "dkk", "eur", "usd", "gbp", "chf", "rp",
+    "idr", "fr.", "fr", "zł", "pln", "czk", "kč", ":-", "us$",
+];
+
+/// Parses one amount; `None` when it is not a number in this notation.
+pub fn parse_amount(text: &str, mark: DecimalMark) -> Option<f64> {
+    let t = text.trim();
+    // Fast path: a plain number.
+    if mark == DecimalMark::Point
+        && !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+    {
+        if let Ok(v) = t.parse::<f64>() {
+            return Some(v).filter(|v| v.is_finite());
+        }
+    }
+    let mut s = strip_currency(t);
+    let mut negative = false;
+    if let Some(rest) = s.strip_prefix('-').or_else(|| s.strip_prefix('\u{2212}')) {
+        negative = true;
+        s = strip_currency(rest);
+    } else if let Some(rest) = s.strip_suffix('-') {
+        // trailing minus, as some tills write refunds
+        negative = true;
+        s = strip_currency(rest);
+    } else if let Some(rest) = s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        negative = true;
+        s = strip_currency(rest);
+    } else if let Some(rest) = s.strip_prefix('+') {
+        s = strip_currency(rest);
+    }
+    let (decimal, group) = match mark {
+        DecimalMark::Point => ('.', ','),
+        DecimalMark::Comma => (',', '.'),
+    };
+    let (int_part, frac_part) = match s.rfind(decimal) {
+        Some(i) => (&s[..i], Some(&s[i + decimal.len_utf8()..])),
+        None => (s, None),
+    };
+    if int_part.is_empty() && frac_part.is_none_or(str::is_empty) {
+        return None;
+    }
+    let mut buf = String::with_capacity(s.len() + 1);
+    if negative {
+        buf.push('-');
+    }
+    // Thousands groups: separators only between groups of exactly three digits.
+    let groups: Vec<&str> = int_part
+        .split(|c: char| c == group || c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\'')
+        .collect();
+    for (i, g) in groups.iter().enumerate() {
+        if g.is_empty() || !g.bytes().all(|b| b.is_ascii_digit()) {
+            // An empty integer part is fine: ".5"
+            if !(groups.len() == 1 && g.is_empty()) {
+                return None;
+            }
+        }
+        if i > 0 && g.len() != 3 {
+            return None;
+        }
+        buf.push_str(g);
+    }
+    if let Some(f) = frac_part {
+        if !f.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        buf.push('.');
+        buf.push_str(f);
+    }
+    if buf.is_empty() || buf == "-" || buf == "." || buf == "-." {
+        return None;
+    }
+    buf.parse().ok().filter(|v: &f64| v.is_finite())
+}
+
+fn strip_currency(s: &str) -> &str {
+    let mut s = s.trim_matches(|c: char| c.is_whitespace());
+    loop {
+        let before = s;
+        for cur in CURRENCIES {
+            if s.len() >= cur.len() {
+                if s.is_char_boundary(cur.len()) && s[..cur.len()].eq_ignore_ascii_case(cur) {
+                    s = s[cur.len()..].trim_start();
+                }
+                let cut = s.len().saturating_sub(cur.len());
+                if s.is_char_boundary(cut) && s[cut..].eq_ignore_ascii_case(cur) {
+                    s = s[..cut].trim_end();
+                }
+            }
+        }
+        if s == before {
+            return s;
+        }
+    }
+}
+
+/// Decides the decimal mark from sampled values: a separator followed by one or two
+/// digits at the end, or the last of two different separators, is a decimal mark.
+/// `None` when the sample does not tell (e.g. only whole numbers or `1,234`).
+pub fn detect_decimal_mark(values: &[&str]) -> Option<DecimalMark> {
+    let (mut comma, mut point) = (0usize, 0usize);
+    for v in values {
+        let v = strip_currency(v.trim()).trim_end_matches('-');
+        let last_sep = v.rfind([',', '.']);
+        let Some(i) = last_sep else { continue };
+        let digits_after = v[i + 1..].bytes().take_while(u8::is_ascii_digit).count();
+        let other_before = v[..i].contains(if v.as_bytes()[i] == b',' { '.' } else { ',' });
+        let is_decimal = digits_after != 3 || other_before;
+        if is_decimal {
+            if v.as_bytes()[i] == b',' {
+                comma += 1;
+            } else {
+                point += 1;
+            }
+        }
+    }
+    match (comma, point) {
+        (0, 0) => None,
+        (c, p) if c > p => Some(DecimalMark::Comma),
+        _ => Some(DecimalMark::Point),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use DecimalMark::*;
+
+    #[test]
+    fn parses_point_notation() {
+        for (text, want) in [
+            ("12.50", 12.5),
+            ("-3.2", -3.2),
+            ("1,234.56", 1234.56),
+            ("$12.50", 12.5),
+            ("SEK 12.50", 12.5),
+            ("12.50-", -12.5),
+            ("(4.00)", -4.0),
+            ("0", 0.0),
+            (".5", 0.5),
+            (" 7 ", 7.0),
+        ] {
+            assert_eq!(parse_amount(text, Point), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn parses_comma_notation() {
+        for (text, want) in [
+            ("49,26", 49.26),
+            ("1.234,56", 1234.56),
+            ("1 234,56", 1234.56),
+            ("1\u{a0}234,56", 1234.56),
+            ("€ 12,50", 12.5),
+            ("12,50 kr", 12.5),
+            ("-12,50", -12.5),
+            ("12,50-", -12.5),
+            ("25:-", 25.0),
+        ] {
+            assert_eq!(parse_amount(text, Comma), Some(want), "{text}");
+        }
+    }
+
+    #[test]
+    fn rejects_non_numbers() {
+        for text in ["12,5x", "", "-", "abc", "1,23", "12..5", "1e", "NaN", "inf", "12 34"] {
+            assert_eq!(parse_amount(text, Point), None, "{text}");
+        }
+        assert_eq!(parse_amount("12,5x", Comma), None);
+        assert_eq!(parse_amount("1.23", Comma), None);
+    }
+
+    #[test]
+    fn detects_the_decimal_mark() {
+        assert_eq!(detect_decimal_mark(&["49,26", "12,5", "100"]), Some(Comma));
+        assert_eq!(detect_decimal_mark(&["49.26", "1,234.50"]), Some(Point));
+        assert_eq!(detect_decimal_mark(&["1.234,56"]), Some(Comma));
+        assert_eq!(detect_decimal_mark(&["100", "1,234"]), None);
+    }
+}

@@ -1,0 +1,216 @@
+//! Dates as tills write them: ISO, `dd.mm.yyyy`, `dd/mm/yyyy`, `mm/dd/yyyy`,
+//! `yyyy/mm/dd`, `yyyymmdd`, two-digit years, with or without a time part; or any
+//! strftime format the user names.
+//!
+//! Days are `i32` days since 1970-01-01, as in polars' Date type, which makes windows
+//! and gaps plain integer arithmetic.
+
+use anyhow::{Result, bail};
+use chrono::{Datelike, NaiveDate, NaiveDateTime};
+
+pub type Day = i32;
+
+/// Days from the common era to 1970-01-01.
+const EPOCH_FROM_CE: i32 = 719_163;
+
+pub fn to_day(date: NaiveDate) -> Day {
+    date.num_days_from_ce() - EPOCH_FROM_CE
+}
+
+/// The date of a day number. Day numbers come from [`to_day`], so they are in range.
+pub fn to_date(day: Day) -> NaiveDate {
+    NaiveDate::from_num_days_from_ce_opt(day + EPOCH_FROM_CE).unwrap_or(NaiveDate::MIN)
+}
+
+/// How the date column is written.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DateFormat {
+    /// year, month, day: `2026-05-31`, `2026/05/31`, `2026.05.31`
+    Ymd,
+    /// day, month, year: `31.05.2026`, `31/05/2026`, `31-05-26`
+    Dmy,
+    /// month, day, year: `05/31/2026`
+    Mdy,
+    /// `20260531`
+    Compact,
+    /// a chrono strftime format, e.g. `%d %b %Y`
+    Custom(String),
+}
+
+impl DateFormat {
+    pub fn describe(&self) -> String {
+        match self {
+            DateFormat::Ymd => "yyyy-mm-dd".into(),
+            DateFormat::Dmy => "dd.mm.yyyy".into(),
+            DateFormat::Mdy => "mm/dd/yyyy".into(),
+            DateFormat::Compact => "yyyymmdd".into(),
+            DateFormat::Custom(f) => f.clone(),
+        }
+    }
+
+    /// Parses one value; `None` when it is not a date in this format.
+    pub fn parse(&self, text: &str) -> Option<Day> {
+        let text = text.trim();
+        match self {
+            DateFormat::Custom(fmt) => NaiveDate::parse_from_str(text, fmt)
+                .ok()
+                .or_else(|| NaiveDateTime::parse_from_str(text, fmt).ok().map(|t| t.date()))
+                .map(to_day),
+            DateFormat::Compact => {
+                let b = text.as_bytes();
+                if b.len() < 8 || !b[..8].iter().all(u8::is_ascii_digit) || !time_part_ok(&b[8..]) {
+                    return None;
+                }
+                let n = |r: std::ops::Range<usize>| num(&b[r]);
+                ymd(n(0..4)?, n(4..6)?, n(6..8)?)
+            }
+            _ => {
+                let (p, rest) = three_parts(text.as_bytes())?;
+                if !time_part_ok(rest) {
+                    return None;
+                }
+                let (y, m, d) = match self {
+                    DateFormat::Ymd if p[0].1 == 4 => (p[0].0, p[1].0, p[2].0),
+                    DateFormat::Dmy if p[2].1 != 3 && p[0].1 <= 2 => (p[2].0, p[1].0, p[0].0),
+                    DateFormat::Mdy if p[2].1 != 3 && p[0].1 <= 2 => (p[2].0, p[0].0, p[1].0),
+                    _ => return None,
+                };
+                // Two-digit years: 70-99 are 19xx, 00-69 are 20xx.
+                let y = match (self, p[if matches!(self, DateFormat::Ymd) { 0 } else { 2 }].1) {
+                    (_, 2) if y >= 70 => 1900 + y,
+                    (_, 2) => 2000 + y,
+                    (_, 4) => y,
+                    _ => return None,
+                };
+                ymd(y, m, d)
+            }
+        }
+    }
+}
+
+fn num(b: &[u8]) -> Option<u32> {
+    std::str::from_utf8(b).ok()?.parse().ok()
+}
+
+fn ymd(y: u32, m: u32, d: u32) -> Option<Day> {
+    NaiveDate::from_ymd_opt(y as i32, m, d).map(to_day)
+}
+
+/// Splits `12.05.2026 13:45` into three numeric parts (value, digit count) and the rest.
+fn three_parts(b: &[u8]) -> Option<([(u32, usize); 3], &[u8])> {
+    let mut parts = [(0u32, 0usize); 3];
+    let mut i = 0;
+    let mut sep = None;
+    for (k, part) in parts.iter_mut().enumerate() {
+        let start = i;
+        while i < b.len() && b[i].is_ascii_digit() && i - start < 4 {
+            part.0 = part.0 * 10 + u32::from(b[i] - b'0');
+            i += 1;
+        }
+        part.1 = i - start;
+        if part.1 == 0 {
+            return None;
+        }
+        if k < 2 {
+            let s = *b.get(i)?;
+            if !matches!(s, b'-' | b'/' | b'.') || sep.is_some_and(|x| x != s) {
+                return None;
+            }
+            sep = Some(s);
+            i += 1;
+        }
+    }
+    Some((parts, &b[i..]))
+}
+
+/// After the date: nothing, or a time part (`T13:45`, ` 13:45:00`, `.`).
+fn time_part_ok(rest: &[u8]) -> bool {
+    match rest.first() {
+        None => true,
+        Some(b'T' | b' ') => rest.len() > 1 && rest[1].is_ascii_digit(),
+        _ => false,
+    }
+}
+
+/// Picks the format that reads every sampled value. When day and month cannot be told
+/// apart (every day is 12 or less), churn asks instead of guessing.
+pub fn detect(values: &[&str]) -> Result<DateFormat> {
+    let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    if values.is_empty() {
+        return Ok(DateFormat::Ymd);
+    }
+    let candidates = [DateFormat::Ymd, DateFormat::Compact, DateFormat::Dmy, DateFormat::Mdy];
+    let fits: Vec<&DateFormat> = candidates
+        .iter()
+        .filter(|f| values.iter().all(|v| f.parse(v).is_some()))
+        .collect();
+    match fits.as_slice() {
+        [] => {
+            // Report the first value that no format reads.
+            let bad = values
+                .iter()
+                .find(|v| candidates.iter().all(|f| f.parse(v).is_none()))
+                .unwrap_or(&values[0]);
+            bail!(
+                "\"{bad}\" is not a date churn recognises (yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, yyyymmdd); pass --date-format with its strftime format, e.g. --date-format \"%d %b %Y\""
+            )
+        }
+        [DateFormat::Dmy, DateFormat::Mdy] => bail!(
+            "dates such as \"{}\" could be day/month or month/day (no day above 12 in the data); pass --date-format \"%d/%m/%Y\" or --date-format \"%m/%d/%Y\"",
+            values[0]
+        ),
+        [first, ..] => Ok((*first).clone()),
+    }
+}
+
+/// `--date-format`: the names churn detects, or a strftime format.
+pub fn parse_format(spec: &str) -> DateFormat {
+    match spec {
+        "iso" | "ymd" | "%Y-%m-%d" => DateFormat::Ymd,
+        "dmy" | "%d.%m.%Y" | "%d/%m/%Y" | "%d-%m-%Y" => DateFormat::Dmy,
+        "mdy" | "%m/%d/%Y" => DateFormat::Mdy,
+        "compact" | "%Y%m%d" => DateFormat::Compact,
+        other => DateFormat::Custom(other.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> Option<Day> {
+        Some(to_day(NaiveDate::from_ymd_opt(y, m, day).unwrap()))
+    }
+
+    #[test]
+    fn parses_each_format() {
+        assert_eq!(DateFormat::Ymd.parse("2026-05-31"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Ymd.parse("2026-05-31T13:45:00Z"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Ymd.parse("2026/05/31 13:45"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Dmy.parse("31.05.2026"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Dmy.parse("31/05/26"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Mdy.parse("05/31/2026"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Compact.parse("20260531"), d(2026, 5, 31));
+        assert_eq!(DateFormat::Custom("%d %b %Y".into()).parse("31 May 2026"), d(2026, 5, 31));
+    }
+
+    #[test]
+    fn rejects_non_dates() {
+        for bad in ["2026-02-30", "2026-13-01", "31.05.2026x", "2026-05", "", "abc", "2026-05-31X"] {
+            assert_eq!(DateFormat::Ymd.parse(bad), None, "{bad}");
+        }
+        assert_eq!(DateFormat::Dmy.parse("2026-05-31"), None);
+    }
+
+    #[test]
+    fn detects_and_refuses_to_guess() {
+        assert_eq!(detect(&["2026-05-31", "2026-06-01"]).unwrap(), DateFormat::Ymd);
+        assert_eq!(detect(&["31.05.2026", "01.06.2026"]).unwrap(), DateFormat::Dmy);
+        assert_eq!(detect(&["05/31/2026", "06/01/2026"]).unwrap(), DateFormat::Mdy);
+        assert_eq!(detect(&["20260531"]).unwrap(), DateFormat::Compact);
+        let err = detect(&["01/02/2026", "03/04/2026"]).unwrap_err().to_string();
+        assert!(err.contains("--date-format"), "{err}");
+        let err = detect(&["yesterday"]).unwrap_err().to_string();
+        assert!(err.contains("\"yesterday\""), "{err}");
+    }
+}
