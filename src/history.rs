@@ -73,7 +73,11 @@ impl<'a> History<'a> {
         History {
             visits: &self.visits[..n],
             refunds: &self.refunds[..r],
-            offsets: if self.offsets.is_empty() { self.offsets } else { &self.offsets[..=n] },
+            offsets: if self.offsets.is_empty() {
+                self.offsets
+            } else {
+                &self.offsets[..=n]
+            },
             ..*self
         }
     }
@@ -100,7 +104,10 @@ impl<'a> History<'a> {
 
     /// Net revenue on days `from..to`: visits and refund-only days.
     pub fn revenue_between(&self, from: Day, to: Day) -> f64 {
-        let visits: f64 = self.visits[self.visit_range(from, to)].iter().map(|v| v.spend).sum();
+        let visits: f64 = self.visits[self.visit_range(from, to)]
+            .iter()
+            .map(|v| v.spend)
+            .sum();
         let refunds: f64 = self
             .refunds
             .iter()
@@ -131,7 +138,12 @@ pub struct GroupCounts {
 
 /// Groups purchases into histories and calls `judge` on each customer that has a visit
 /// on or before `as_of`, in customer order. Work is split across threads.
-pub fn group<R, F>(purchases: &Purchases, as_of: Day, dedupe: bool, judge: F) -> (Vec<R>, GroupCounts)
+pub fn group<R, F>(
+    purchases: &Purchases,
+    as_of: Day,
+    dedupe: bool,
+    judge: F,
+) -> (Vec<R>, GroupCounts)
 where
     R: Send,
     F: Fn(&History) -> R + Sync,
@@ -164,7 +176,9 @@ where
     }
     drop(next);
 
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8);
     let chunks = split_balanced(&offsets, threads * 4);
     let queue = std::sync::Mutex::new(chunks.iter().enumerate());
     let outputs = std::sync::Mutex::new(Vec::new());
@@ -181,7 +195,9 @@ where
                     let mut out = Vec::with_capacity(range.len());
                     for c in range.clone() {
                         let rows = &order[offsets[c] as usize..offsets[c + 1] as usize];
-                        if let Some(h) = buffers.build(purchases, c as u32, rows, dedupe, &mut counts) {
+                        if let Some(h) =
+                            buffers.build(purchases, c as u32, rows, dedupe, &mut counts)
+                        {
                             out.push(judge(&h));
                         }
                     }
@@ -200,8 +216,10 @@ where
     });
     let mut outputs = outputs.into_inner().unwrap_or_default();
     outputs.sort_by_key(|(k, _, _)| *k);
-    let results: Vec<(Vec<R>, GroupCounts)> =
-        outputs.into_iter().map(|(_, out, counts)| (out, counts)).collect();
+    let results: Vec<(Vec<R>, GroupCounts)> = outputs
+        .into_iter()
+        .map(|(_, out, counts)| (out, counts))
+        .collect();
 
     let mut all = Vec::with_capacity(n_customers);
     let mut counts = GroupCounts {
@@ -262,7 +280,8 @@ impl Buffers {
         self.rows.clear();
         self.rows.extend_from_slice(rows);
         // Date order; equal lines end up side by side.
-        self.rows.sort_unstable_by_key(|&r| (days[r as usize], hashes[r as usize]));
+        self.rows
+            .sort_unstable_by_key(|&r| (days[r as usize], hashes[r as usize]));
         self.visits.clear();
         self.refunds.clear();
         self.categories.clear();
@@ -316,9 +335,21 @@ impl Buffers {
             return None;
         }
         let main_store = main_of(&mut self.tally, p.store_codes(), &kept_rows, days, amounts);
-        let main_employee = main_of(&mut self.tally, p.employee_codes(), &kept_rows, days, amounts);
+        let main_employee = main_of(
+            &mut self.tally,
+            p.employee_codes(),
+            &kept_rows,
+            days,
+            amounts,
+        );
         let main_category = main_of(&mut self.tally, categories, &kept_rows, days, amounts);
-        let mut h = History::new(customer, &self.visits, &self.refunds, &self.categories, &self.offsets);
+        let mut h = History::new(
+            customer,
+            &self.visits,
+            &self.refunds,
+            &self.categories,
+            &self.offsets,
+        );
         if categories.is_none() {
             h.offsets = &[];
         }

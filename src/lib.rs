@@ -4,8 +4,25 @@
 //! [`history`] (visits per customer) → [`rules`] (the business's defection rules) and
 //! [`metrics`] → [`report`] (table, CSV, JSON, Markdown).
 
-pub mod load;
-pub mod normalize;
+pub mod cli;
+pub mod cmd;
+pub mod config;
 pub mod history;
+pub mod load;
+pub mod metrics;
+pub mod normalize;
+pub mod report;
 pub mod rules;
+pub mod sample;
 pub mod stats;
+
+use anyhow::Result;
+
+/// Runs a parsed command line.
+pub fn run(cli: &cli::Cli) -> Result<()> {
+    match &cli.command {
+        cli::Command::Scan(args) => cmd::scan::run(args),
+        cli::Command::Rules(args) => cmd::rules::run(args),
+        cli::Command::Sample(args) => cmd::sample::run(args),
+    }
+}

@@ -1,6 +1,6 @@
 //! The statistical tests the rules use, on top of statrs' distributions.
 
-use statrs::distribution::{Binomial, ContinuousCDF, DiscreteCDF, Gamma, StudentsT};
+use statrs::distribution::{Binomial, ContinuousCDF, Discrete, DiscreteCDF, Gamma, StudentsT};
 
 /// Days in an average month (365.25 / 12): rates "per month" use this, never 30 days.
 pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
@@ -8,9 +8,10 @@ pub const DAYS_PER_MONTH: f64 = 365.25 / 12.0;
 /// One-sided exact test that a Poisson rate fell: the conditional binomial test of two
 /// Poisson rates (Przyborowski & Wilenski 1940). Given `recent` events in `recent_days`
 /// and `base` events in `base_days`, and equal rates, `recent` is
-/// Binomial(recent + base, recent_days / (recent_days + base_days)); the p-value is
-/// P(X <= recent). It accounts for the uncertainty of both counts, so a customer with
-/// few visits needs a larger fall to be judged.
+/// Binomial(recent + base, recent_days / (recent_days + base_days)); the p-value is the
+/// mid-p value P(X < recent) + P(X = recent) / 2 (Lancaster 1961), which keeps the exact
+/// test's size without its over-conservatism at small counts. It accounts for the
+/// uncertainty of both counts, so a customer with few visits needs a larger fall.
 pub fn rate_fall_p(recent: u64, recent_days: f64, base: u64, base_days: f64) -> f64 {
     let n = recent + base;
     if n == 0 || recent_days <= 0.0 || base_days <= 0.0 {
@@ -18,7 +19,7 @@ pub fn rate_fall_p(recent: u64, recent_days: f64, base: u64, base_days: f64) -> 
     }
     let p0 = recent_days / (recent_days + base_days);
     match Binomial::new(p0, n) {
-        Ok(b) => b.cdf(recent),
+        Ok(b) => b.cdf(recent) - 0.5 * b.pmf(recent),
         Err(_) => 1.0,
     }
 }
@@ -77,7 +78,11 @@ pub fn median(xs: &[f64]) -> f64 {
     let mut v = xs.to_vec();
     v.sort_by(f64::total_cmp);
     let m = v.len() / 2;
-    if v.len() % 2 == 1 { v[m] } else { (v[m - 1] + v[m]) / 2.0 }
+    if v.len() % 2 == 1 {
+        v[m]
+    } else {
+        (v[m - 1] + v[m]) / 2.0
+    }
 }
 
 /// Wilson score interval for a proportion `k / n` at the normal quantile `z`.
@@ -106,6 +111,8 @@ mod tests {
         // Same rate: no evidence.
         assert!(rate_fall_p(12, 90.0, 48, 365.0) > 0.4);
         assert_eq!(rate_fall_p(0, 90.0, 0, 365.0), 1.0);
+        // mid-p: P(X < 1) + P(X = 1) / 2 for Binomial(2, 0.5) = 0.25 + 0.25
+        assert!((rate_fall_p(1, 10.0, 1, 10.0) - 0.5).abs() < 1e-12);
     }
 
     #[test]
@@ -129,7 +136,10 @@ mod tests {
     #[test]
     fn wilson_interval() {
         let (lo, hi) = wilson(10, 100, 1.96);
-        assert!((lo - 0.0552).abs() < 1e-3 && (hi - 0.1744).abs() < 1e-3, "{lo} {hi}");
+        assert!(
+            (lo - 0.0552).abs() < 1e-3 && (hi - 0.1744).abs() < 1e-3,
+            "{lo} {hi}"
+        );
         assert_eq!(wilson(0, 0, 1.96), (0.0, 1.0));
     }
 }

@@ -90,7 +90,8 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
         Box::new(file)
     };
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
-    let mut head = read_head(&mut raw, SNIFF_BYTES).with_context(|| format!("{name}: cannot read"))?;
+    let mut head =
+        read_head(&mut raw, SNIFF_BYTES).with_context(|| format!("{name}: cannot read"))?;
 
     // gzip: detected from its magic bytes, whatever the file is called.
     let raw: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
@@ -111,7 +112,11 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
     let (head, reader): (Vec<u8>, Box<dyn Read + Send>) = match charset {
         Charset::Utf8 => {
             // Pass UTF-8 through untouched (no copy); only strip a byte-order mark.
-            let skip = if head.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+            let skip = if head.starts_with(b"\xEF\xBB\xBF") {
+                3
+            } else {
+                0
+            };
             let mut rest = rest;
             if skip > 0 {
                 let mut bom = [0u8; 3];

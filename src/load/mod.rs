@@ -78,7 +78,9 @@ pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Tab
         .map(|h| String::from_utf8_lossy(h).trim().to_string())
         .collect();
     if headers.iter().all(|h| h.is_empty()) {
-        bail!("{name}:1: the header row is empty; expected column names such as customer_id,date,amount");
+        bail!(
+            "{name}:1: the header row is empty; expected column names such as customer_id,date,amount"
+        );
     }
     let columns = columns::map_columns(&name, &headers, roles, &opts.columns)?;
     Ok(Table {
@@ -95,17 +97,23 @@ pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Tab
 /// Stops early, with a useful message, on files that are not CSV at all.
 fn refuse_non_csv(name: &str, head: &[u8]) -> Result<()> {
     if head.starts_with(b"PK\x03\x04") {
-        bail!("{name}: this is an Excel workbook or another zip file, not CSV; save it as CSV (File > Save As > CSV) and run churn on that");
+        bail!(
+            "{name}: this is an Excel workbook or another zip file, not CSV; save it as CSV (File > Save As > CSV) and run churn on that"
+        );
     }
     if head.starts_with(b"\xD0\xCF\x11\xE0") {
-        bail!("{name}: this is an old Excel (.xls) workbook, not CSV; save it as CSV and run churn on that");
+        bail!(
+            "{name}: this is an old Excel (.xls) workbook, not CSV; save it as CSV and run churn on that"
+        );
     }
     let first = head.iter().find(|b| !b.is_ascii_whitespace());
     if matches!(first, Some(b'{') | Some(b'[')) {
         bail!("{name}: this looks like JSON, not CSV; churn reads CSV exports with a header row");
     }
     if head.iter().take(8192).any(|&b| b == 0) {
-        bail!("{name}: this looks like a binary file, not CSV text (it contains NUL bytes); if it is UTF-16 without a byte-order mark, pass --encoding utf-16le");
+        bail!(
+            "{name}: this looks like a binary file, not CSV text (it contains NUL bytes); if it is UTF-16 without a byte-order mark, pass --encoding utf-16le"
+        );
     }
     Ok(())
 }
@@ -114,7 +122,10 @@ fn refuse_non_csv(name: &str, head: &[u8]) -> Result<()> {
 /// consistently (more fields wins a tie). Quotes are respected by using the CSV parser.
 pub fn sniff_delimiter(head: &[u8]) -> u8 {
     // Only whole lines: the head may end in the middle of one.
-    let end = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+    let end = head
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(head.len(), |i| i + 1);
     let sample = &head[..end];
     let mut best = (b',', 0usize, 0usize);
     for &d in &DELIMITERS {
@@ -129,7 +140,9 @@ pub fn sniff_delimiter(head: &[u8]) -> u8 {
             .map_while(|r| r.ok())
             .map(|r| r.len())
             .collect();
-        let Some(&first) = counts.first() else { continue };
+        let Some(&first) = counts.first() else {
+            continue;
+        };
         if first < 2 {
             continue;
         }
@@ -157,9 +170,24 @@ mod tests {
 
     #[test]
     fn refuses_xlsx_json_and_binary() {
-        assert!(refuse_non_csv("x", b"PK\x03\x04rest").unwrap_err().to_string().contains("Excel"));
-        assert!(refuse_non_csv("x", b"  [{\"a\":1}]").unwrap_err().to_string().contains("JSON"));
-        assert!(refuse_non_csv("x", b"a\0b").unwrap_err().to_string().contains("binary"));
+        assert!(
+            refuse_non_csv("x", b"PK\x03\x04rest")
+                .unwrap_err()
+                .to_string()
+                .contains("Excel")
+        );
+        assert!(
+            refuse_non_csv("x", b"  [{\"a\":1}]")
+                .unwrap_err()
+                .to_string()
+                .contains("JSON")
+        );
+        assert!(
+            refuse_non_csv("x", b"a\0b")
+                .unwrap_err()
+                .to_string()
+                .contains("binary")
+        );
         assert!(refuse_non_csv("x", b"a,b\n").is_ok());
     }
 }

@@ -21,7 +21,8 @@ pub fn parse_amount(text: &str, mark: DecimalMark) -> Option<f64> {
     // Fast path: a plain number.
     if mark == DecimalMark::Point
         && !t.is_empty()
-        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+        && t.bytes()
+            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
     {
         if let Ok(v) = t.parse::<f64>() {
             return Some(v).filter(|v| v.is_finite());
@@ -176,7 +177,9 @@ mod tests {
 
     #[test]
     fn rejects_non_numbers() {
-        for text in ["12,5x", "", "-", "abc", "1,23", "12..5", "1e", "NaN", "inf", "12 34"] {
+        for text in [
+            "12,5x", "", "-", "abc", "1,23", "12..5", "1e", "NaN", "inf", "12 34",
+        ] {
             assert_eq!(parse_amount(text, Point), None, "{text}");
         }
         assert_eq!(parse_amount("12,5x", Comma), None);

@@ -54,7 +54,11 @@ impl DateFormat {
         match self {
             DateFormat::Custom(fmt) => NaiveDate::parse_from_str(text, fmt)
                 .ok()
-                .or_else(|| NaiveDateTime::parse_from_str(text, fmt).ok().map(|t| t.date()))
+                .or_else(|| {
+                    NaiveDateTime::parse_from_str(text, fmt)
+                        .ok()
+                        .map(|t| t.date())
+                })
                 .map(to_day),
             DateFormat::Compact => {
                 let b = text.as_bytes();
@@ -76,7 +80,15 @@ impl DateFormat {
                     _ => return None,
                 };
                 // Two-digit years: 70-99 are 19xx, 00-69 are 20xx.
-                let y = match (self, p[if matches!(self, DateFormat::Ymd) { 0 } else { 2 }].1) {
+                let y = match (
+                    self,
+                    p[if matches!(self, DateFormat::Ymd) {
+                        0
+                    } else {
+                        2
+                    }]
+                    .1,
+                ) {
                     (_, 2) if y >= 70 => 1900 + y,
                     (_, 2) => 2000 + y,
                     (_, 4) => y,
@@ -135,11 +147,20 @@ fn time_part_ok(rest: &[u8]) -> bool {
 /// Picks the format that reads every sampled value. When day and month cannot be told
 /// apart (every day is 12 or less), churn asks instead of guessing.
 pub fn detect(values: &[&str]) -> Result<DateFormat> {
-    let values: Vec<&str> = values.iter().map(|v| v.trim()).filter(|v| !v.is_empty()).collect();
+    let values: Vec<&str> = values
+        .iter()
+        .map(|v| v.trim())
+        .filter(|v| !v.is_empty())
+        .collect();
     if values.is_empty() {
         return Ok(DateFormat::Ymd);
     }
-    let candidates = [DateFormat::Ymd, DateFormat::Compact, DateFormat::Dmy, DateFormat::Mdy];
+    let candidates = [
+        DateFormat::Ymd,
+        DateFormat::Compact,
+        DateFormat::Dmy,
+        DateFormat::Mdy,
+    ];
     let fits: Vec<&DateFormat> = candidates
         .iter()
         .filter(|f| values.iter().all(|v| f.parse(v).is_some()))
@@ -185,18 +206,32 @@ mod tests {
     #[test]
     fn parses_each_format() {
         assert_eq!(DateFormat::Ymd.parse("2026-05-31"), d(2026, 5, 31));
-        assert_eq!(DateFormat::Ymd.parse("2026-05-31T13:45:00Z"), d(2026, 5, 31));
+        assert_eq!(
+            DateFormat::Ymd.parse("2026-05-31T13:45:00Z"),
+            d(2026, 5, 31)
+        );
         assert_eq!(DateFormat::Ymd.parse("2026/05/31 13:45"), d(2026, 5, 31));
         assert_eq!(DateFormat::Dmy.parse("31.05.2026"), d(2026, 5, 31));
         assert_eq!(DateFormat::Dmy.parse("31/05/26"), d(2026, 5, 31));
         assert_eq!(DateFormat::Mdy.parse("05/31/2026"), d(2026, 5, 31));
         assert_eq!(DateFormat::Compact.parse("20260531"), d(2026, 5, 31));
-        assert_eq!(DateFormat::Custom("%d %b %Y".into()).parse("31 May 2026"), d(2026, 5, 31));
+        assert_eq!(
+            DateFormat::Custom("%d %b %Y".into()).parse("31 May 2026"),
+            d(2026, 5, 31)
+        );
     }
 
     #[test]
     fn rejects_non_dates() {
-        for bad in ["2026-02-30", "2026-13-01", "31.05.2026x", "2026-05", "", "abc", "2026-05-31X"] {
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "31.05.2026x",
+            "2026-05",
+            "",
+            "abc",
+            "2026-05-31X",
+        ] {
             assert_eq!(DateFormat::Ymd.parse(bad), None, "{bad}");
         }
         assert_eq!(DateFormat::Dmy.parse("2026-05-31"), None);
@@ -204,11 +239,22 @@ mod tests {
 
     #[test]
     fn detects_and_refuses_to_guess() {
-        assert_eq!(detect(&["2026-05-31", "2026-06-01"]).unwrap(), DateFormat::Ymd);
-        assert_eq!(detect(&["31.05.2026", "01.06.2026"]).unwrap(), DateFormat::Dmy);
-        assert_eq!(detect(&["05/31/2026", "06/01/2026"]).unwrap(), DateFormat::Mdy);
+        assert_eq!(
+            detect(&["2026-05-31", "2026-06-01"]).unwrap(),
+            DateFormat::Ymd
+        );
+        assert_eq!(
+            detect(&["31.05.2026", "01.06.2026"]).unwrap(),
+            DateFormat::Dmy
+        );
+        assert_eq!(
+            detect(&["05/31/2026", "06/01/2026"]).unwrap(),
+            DateFormat::Mdy
+        );
         assert_eq!(detect(&["20260531"]).unwrap(), DateFormat::Compact);
-        let err = detect(&["01/02/2026", "03/04/2026"]).unwrap_err().to_string();
+        let err = detect(&["01/02/2026", "03/04/2026"])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--date-format"), "{err}");
         let err = detect(&["yesterday"]).unwrap_err().to_string();
         assert!(err.contains("\"yesterday\""), "{err}");

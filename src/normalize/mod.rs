@@ -122,7 +122,12 @@ impl Purchases {
 
     fn codes(&self, name: &str) -> Option<&[u32]> {
         let column = self.frame.column(name).ok()?;
-        column.as_materialized_series().u32().ok()?.cont_slice().ok()
+        column
+            .as_materialized_series()
+            .u32()
+            .ok()?
+            .cont_slice()
+            .ok()
     }
 
     pub fn customer_codes(&self) -> &[u32] {
@@ -169,21 +174,32 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
     let idx = |role| table.columns.index(role);
     let (Some(ci), Some(di), Some(ai)) = (idx(Role::Customer), idx(Role::Date), idx(Role::Amount))
     else {
-        bail!("{}: customer, date and amount columns are required", table.name);
+        bail!(
+            "{}: customer, date and amount columns are required",
+            table.name
+        );
     };
     let (si, ei, ki) = (idx(Role::Store), idx(Role::Employee), idx(Role::Category));
-    let header_of = |role: Role| table.columns.header(role).unwrap_or(role.name()).to_string();
-    let (date_header, amount_header, customer_header) =
-        (header_of(Role::Date), header_of(Role::Amount), header_of(Role::Customer));
+    let header_of = |role: Role| {
+        table
+            .columns
+            .header(role)
+            .unwrap_or(role.name())
+            .to_string()
+    };
+    let (date_header, amount_header, customer_header) = (
+        header_of(Role::Date),
+        header_of(Role::Amount),
+        header_of(Role::Customer),
+    );
 
     let date_format = match &opts.date_format {
         Some(f) => f.clone(),
         None => {
             let sample = sample_column(&table, di);
             let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
-            date::detect(&refs).map_err(|e| {
-                anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name)
-            })?
+            date::detect(&refs)
+                .map_err(|e| anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name))?
         }
     };
     let decimal = match opts.decimal {
@@ -234,7 +250,15 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         })();
         let parsed = match problem {
             Some(p) => Err(p),
-            None => parse_row(&record, di, ai, &date_format, decimal, &date_header, &amount_header),
+            None => parse_row(
+                &record,
+                di,
+                ai,
+                &date_format,
+                decimal,
+                &date_header,
+                &amount_header,
+            ),
         };
         let (day, amount) = match parsed {
             Ok(v) => v,
@@ -243,7 +267,10 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
                     rows.skipped.push(Rejected {
                         line,
                         reason,
-                        fields: record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+                        fields: record
+                            .iter()
+                            .map(|f| String::from_utf8_lossy(f).into_owned())
+                            .collect(),
                     });
                     continue;
                 }
@@ -255,7 +282,10 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
             rows.skipped.push(Rejected {
                 line,
                 reason: format!("column \"{date_header}\": empty date"),
-                fields: record.iter().map(|f| String::from_utf8_lossy(f).into_owned()).collect(),
+                fields: record
+                    .iter()
+                    .map(|f| String::from_utf8_lossy(f).into_owned())
+                    .collect(),
             });
             continue;
         };
@@ -280,7 +310,10 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
             (&mut categories, ki, &mut category_col, Role::Category),
         ] {
             if let (Some(dict), Some(i)) = (dict.as_mut(), index) {
-                column.push(dict.code(trim(&record[i])).map_err(|_| not_utf8(role.name()))?);
+                column.push(
+                    dict.code(trim(&record[i]))
+                        .map_err(|_| not_utf8(role.name()))?,
+                );
             }
         }
         let mut h = FxHasher::default();
@@ -294,12 +327,16 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
     }
 
     let mut columns: Vec<Column> = vec![
-        UInt32Chunked::from_vec(col::CUSTOMER.into(), cust).into_series().into(),
+        UInt32Chunked::from_vec(col::CUSTOMER.into(), cust)
+            .into_series()
+            .into(),
         Int32Chunked::from_vec(col::DATE.into(), days)
             .into_date()
             .into_series()
             .into(),
-        Float64Chunked::from_vec(col::AMOUNT.into(), amounts).into_series().into(),
+        Float64Chunked::from_vec(col::AMOUNT.into(), amounts)
+            .into_series()
+            .into(),
     ];
     for (name, values, present) in [
         (col::STORE, store_col, si.is_some()),
@@ -307,7 +344,11 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         (col::CATEGORY, category_col, ki.is_some()),
     ] {
         if present {
-            columns.push(UInt32Chunked::from_vec(name.into(), values).into_series().into());
+            columns.push(
+                UInt32Chunked::from_vec(name.into(), values)
+                    .into_series()
+                    .into(),
+            );
         }
     }
     let frame = DataFrame::new_infer_height(columns)?;
@@ -338,7 +379,9 @@ fn parse_row(
 ) -> Result<(Option<Day>, f64), String> {
     let text = |i: usize, header: &str| {
         std::str::from_utf8(&record[i]).map_err(|_| {
-            format!("column \"{header}\": the text is not valid UTF-8; pass --encoding windows-1252")
+            format!(
+                "column \"{header}\": the text is not valid UTF-8; pass --encoding windows-1252"
+            )
         })
     };
     let date_text = text(di, date_header)?.trim();
@@ -387,7 +430,10 @@ fn trim(bytes: &[u8]) -> &[u8] {
 /// Values of one column from the sniffed head of the file, for format detection.
 fn sample_column(table: &Table, index: usize) -> Vec<String> {
     let head = &table.head;
-    let end = head.iter().rposition(|&b| b == b'\n').map_or(head.len(), |i| i + 1);
+    let end = head
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map_or(head.len(), |i| i + 1);
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(table.delimiter)
         .has_headers(true)
@@ -396,7 +442,10 @@ fn sample_column(table: &Table, index: usize) -> Vec<String> {
     reader
         .byte_records()
         .map_while(|r| r.ok())
-        .filter_map(|r| r.get(index).map(|f| String::from_utf8_lossy(f).trim().to_string()))
+        .filter_map(|r| {
+            r.get(index)
+                .map(|f| String::from_utf8_lossy(f).trim().to_string())
+        })
         .filter(|v| !v.is_empty())
         .take(2000)
         .collect()

@@ -11,15 +11,11 @@ use super::{Check, Customer, Finding, RuleId};
 use crate::normalize::Day;
 use crate::normalize::date::to_date;
 
-/// A category's name, for the evidence.
-pub type CategoryName<'a> = &'a dyn Fn(u32) -> String;
-
 pub fn check(c: &Customer) -> Check {
-    check_named(c, &|code| format!("category {code}"))
-}
-
-/// Like [`check`], with category names for the evidence.
-pub fn check_named(c: &Customer, name: CategoryName) -> Check {
+    let name = |code: u32| match c.category_names.get(code as usize) {
+        Some(n) if !n.is_empty() => format!("\"{n}\""),
+        _ => format!("category {code}"),
+    };
     let cfg = &c.config.rules.category_stop;
     let h = c.history;
     if !h.has_categories() || h.visits.is_empty() {
@@ -55,7 +51,8 @@ pub fn check_named(c: &Customer, name: CategoryName) -> Check {
         let bought = base_range
             .filter(|&i| h.visit_categories(i).contains(&cat))
             .count();
-        if base < cfg.min_baseline_visits as usize || (bought as f64) < cfg.min_share * base as f64 {
+        if base < cfg.min_baseline_visits as usize || (bought as f64) < cfg.min_share * base as f64
+        {
             continue;
         }
         let share = (bought as f64 + 1.0) / (base as f64 + 2.0);
@@ -107,19 +104,21 @@ mod tests {
             |_| 10.0,
             |i| {
                 // category 1 on 9 of 10 visits until the stop; category 0 always
-                if days[i] < stop_after && i % 10 != 3 && i < n - visits_since { vec![0, 1] } else { vec![0] }
+                if days[i] < stop_after && i % 10 != 3 && i < n - visits_since {
+                    vec![0, 1]
+                } else {
+                    vec![0]
+                }
             },
         );
         let h = b.history();
         let config = RuleConfig::default();
-        check_named(
-            &Customer {
-                history: &h,
-                as_of,
-                config: &config,
-            },
-            &|c| ["coffee", "wine"][c as usize].to_string(),
-        )
+        check(&Customer {
+            history: &h,
+            as_of,
+            config: &config,
+            category_names: &["coffee".to_string(), "wine".to_string()],
+        })
     }
 
     #[test]
@@ -127,8 +126,16 @@ mod tests {
         let as_of = day(2026, 10, 31);
         match run(as_of - 90, 0) {
             Check::Fired(f) => {
-                assert!(f.evidence.starts_with("stopped buying wine: on "), "{}", f.evidence);
-                assert!(f.evidence.ends_with("none of the 13 visits since"), "{}", f.evidence);
+                assert!(
+                    f.evidence.starts_with("stopped buying \"wine\": on "),
+                    "{}",
+                    f.evidence
+                );
+                assert!(
+                    f.evidence.ends_with("none of the 13 visits since"),
+                    "{}",
+                    f.evidence
+                );
             }
             other => panic!("{other:?}"),
         }

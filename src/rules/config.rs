@@ -130,7 +130,7 @@ impl Default for CategoryStopConfig {
             min_share: 0.6,
             min_baseline_visits: 6,
             min_days: 30,
-            alpha: 0.01,
+            alpha: 0.001,
         }
     }
 }
@@ -141,8 +141,8 @@ impl Default for CategoryStopConfig {
 pub struct Rules {
     pub gone: GoneConfig,
     pub partial_defection: RateFallConfig,
-    pub spend_drop: SpendDropConfig,
     pub category_stop: CategoryStopConfig,
+    pub spend_drop: SpendDropConfig,
     pub slowing: RateFallConfig,
 }
 
@@ -164,16 +164,16 @@ impl Default for Rules {
                 enabled: true,
                 status: Status::Defected,
                 max_ratio: 0.5,
-                alpha: 0.01,
+                alpha: 0.05,
                 windows: WINDOWS.to_vec(),
             },
-            spend_drop: SpendDropConfig::default(),
             category_stop: CategoryStopConfig::default(),
+            spend_drop: SpendDropConfig::default(),
             slowing: RateFallConfig {
                 enabled: true,
                 status: Status::AtRisk,
                 max_ratio: 0.75,
-                alpha: 0.01,
+                alpha: 0.05,
                 windows: WINDOWS.to_vec(),
             },
         }
@@ -194,7 +194,9 @@ impl RuleConfig {
             if v > 0.0 && v <= 1.0 {
                 Ok(())
             } else {
-                Err(format!("rules.{key} must be above 0 and at most 1, got {v}"))
+                Err(format!(
+                    "rules.{key} must be above 0 and at most 1, got {v}"
+                ))
             }
         };
         let alpha = |key: &str, v: f64| {
@@ -218,7 +220,9 @@ impl RuleConfig {
             ("slowing.windows", &r.slowing.windows),
         ] {
             if windows.is_empty() || windows.contains(&0) {
-                return Err(format!("rules.{key} must list window lengths in days, e.g. [60, 90, 180]"));
+                return Err(format!(
+                    "rules.{key} must list window lengths in days, e.g. [60, 90, 180]"
+                ));
             }
         }
         if self.history.recent_days == 0 || self.history.baseline_days == 0 {

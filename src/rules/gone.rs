@@ -23,7 +23,9 @@ const SHAPE_PRIOR: f64 = 3.0;
 pub fn check(c: &Customer) -> Check {
     let cfg = &c.config.rules.gone;
     let h = c.history;
-    let Some(last) = h.last_day() else { return Check::Quiet };
+    let Some(last) = h.last_day() else {
+        return Check::Quiet;
+    };
     let silence = c.as_of - last;
     if silence < cfg.min_silence_days as Day {
         return Check::Quiet;
@@ -44,11 +46,19 @@ pub fn check(c: &Customer) -> Check {
     }
     let recent = &h.visits[h.visit_range(c.as_of - RHYTHM_DAYS, c.as_of + 1)];
     let visits = if recent.len() >= 3 { recent } else { h.visits };
-    let gaps: Vec<f64> = visits.windows(2).map(|w| f64::from(w[1].day - w[0].day)).collect();
+    let gaps: Vec<f64> = visits
+        .windows(2)
+        .map(|w| f64::from(w[1].day - w[0].day))
+        .collect();
     if gaps.is_empty() {
         return Check::Quiet;
     }
-    let longest = h.visits.windows(2).map(|w| w[1].day - w[0].day).max().unwrap_or(0);
+    let longest = h
+        .visits
+        .windows(2)
+        .map(|w| w[1].day - w[0].day)
+        .max()
+        .unwrap_or(0);
     let (mean, var) = mean_var(&gaps);
     let n = gaps.len() as f64;
     let raw_shape = if var > 0.0 { mean * mean / var } else { 20.0 };
@@ -100,6 +110,7 @@ mod tests {
             history: &h,
             as_of,
             config: &config,
+            category_names: &[],
         })
     }
 
@@ -109,7 +120,10 @@ mod tests {
         let days = every(as_of - 600, as_of - 100, 7);
         match run(&days, as_of) {
             Check::Fired(f) => {
-                assert_eq!(f.evidence, "no visit for 103 days, usual gap 7 days (longest before: 7)");
+                assert_eq!(
+                    f.evidence,
+                    "no visit for 103 days, usual gap 7 days (longest before: 7)"
+                );
                 assert_eq!(f.since, Some(as_of - 102));
             }
             other => panic!("{other:?}"),
@@ -136,7 +150,10 @@ mod tests {
         assert_eq!(run(&days, day(2026, 12, 31)), Check::Quiet);
         // Longer than any gap before, but last year they were away then too.
         match run(&days, day(2027, 4, 28)) {
-            Check::Excused(why) => assert!(why.starts_with("seasonal: no visit since 2026-09-0"), "{why}"),
+            Check::Excused(why) => assert!(
+                why.starts_with("seasonal: no visit since 2026-09-0"),
+                "{why}"
+            ),
             other => panic!("{other:?}"),
         }
     }
@@ -146,7 +163,10 @@ mod tests {
         let as_of = day(2026, 10, 31);
         assert_eq!(run(&[as_of - 300, as_of - 200], as_of), Check::Quiet);
         match run(&[as_of - 500, as_of - 400], as_of) {
-            Check::Fired(f) => assert!(f.evidence.starts_with("no visit for 400 days (only 2 visits")),
+            Check::Fired(f) => assert!(
+                f.evidence
+                    .starts_with("no visit for 400 days (only 2 visits")
+            ),
             other => panic!("{other:?}"),
         }
     }

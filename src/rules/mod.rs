@@ -4,9 +4,12 @@
 //! Rules, in report order (each can be switched off or given another status in TOML):
 //! 1. `gone` (defected): silent far longer than their own rhythm makes plausible.
 //! 2. `partial_defection` (defected): visit rate down to half their baseline or less.
-//! 3. `spend_drop` (at risk): spend per visit well below their baseline.
-//! 4. `category_stop` (at risk): stopped buying a category they usually bought.
+//! 3. `category_stop` (at risk): stopped buying a category they usually bought.
+//! 4. `spend_drop` (at risk): spend per visit well below their baseline.
 //! 5. `slowing` (at risk): visit rate down markedly, but not yet by half.
+//!
+//! When several rules fire, the status is the most severe, and the rule shown is the
+//! first of those in this order (a stopped category explains a lower spend).
 
 pub mod category_stop;
 pub mod config;
@@ -69,8 +72,8 @@ impl RuleId {
     pub const ALL: [RuleId; 5] = [
         RuleId::Gone,
         RuleId::PartialDefection,
-        RuleId::SpendDrop,
         RuleId::CategoryStop,
+        RuleId::SpendDrop,
         RuleId::Slowing,
     ];
 
@@ -143,14 +146,27 @@ pub struct Customer<'a, 'h> {
     pub history: &'a History<'h>,
     pub as_of: Day,
     pub config: &'a RuleConfig,
+    /// Category names by code, for the evidence (empty: codes are shown).
+    pub category_names: &'a [String],
 }
 
 /// Judges one customer as of `as_of` (their history must end on or before it).
 pub fn judge(history: &History, as_of: Day, config: &RuleConfig) -> Judgement {
+    judge_named(history, as_of, config, &[])
+}
+
+/// [`judge`], naming categories in the evidence.
+pub fn judge_named(
+    history: &History,
+    as_of: Day,
+    config: &RuleConfig,
+    category_names: &[String],
+) -> Judgement {
     let c = Customer {
         history,
         as_of,
         config,
+        category_names,
     };
     let figures = figures(&c);
     let first = figures.first_visit;
@@ -186,18 +202,25 @@ pub fn judge(history: &History, as_of: Day, config: &RuleConfig) -> Judgement {
             &mut findings,
         );
     }
-    if rules.spend_drop.enabled {
-        take(spend_drop::check(&c), &mut findings);
-    }
     if rules.category_stop.enabled {
         take(category_stop::check(&c), &mut findings);
     }
+    if rules.spend_drop.enabled {
+        take(spend_drop::check(&c), &mut findings);
+    }
     let fell_by_half = findings.iter().any(|f| f.rule == RuleId::PartialDefection);
     if rules.slowing.enabled && !fell_by_half {
-        take(rate_fall::check(&c, &rules.slowing, RuleId::Slowing), &mut findings);
+        take(
+            rate_fall::check(&c, &rules.slowing, RuleId::Slowing),
+            &mut findings,
+        );
     }
 
-    let worst = findings.iter().map(|f| f.status).max().unwrap_or(Status::Active);
+    let worst = findings
+        .iter()
+        .map(|f| f.status)
+        .max()
+        .unwrap_or(Status::Active);
     let primary = findings.iter().position(|f| f.status == worst);
     let (rule, evidence) = match primary {
         Some(i) if worst != Status::Active => {
@@ -257,7 +280,11 @@ fn figures(c: &Customer) -> Figures {
     let k_base = h.visits_between(base_from, recent_from);
     let k_recent = h.visits_between(recent_from, end);
     let recent_len = end - recent_from.max(first);
-    let gaps: Vec<f64> = h.visits.windows(2).map(|w| f64::from(w[1].day - w[0].day)).collect();
+    let gaps: Vec<f64> = h
+        .visits
+        .windows(2)
+        .map(|w| f64::from(w[1].day - w[0].day))
+        .collect();
     let per_visit = |revenue: f64, visits: usize| (visits > 0).then(|| revenue / visits as f64);
     Figures {
         first_visit: first,
@@ -282,7 +309,11 @@ pub(crate) fn plural(n: usize) -> &'static str {
 
 /// "4.2/month"
 pub(crate) fn per_month(visits: f64, days: f64) -> f64 {
-    if days <= 0.0 { 0.0 } else { visits / days * DAYS_PER_MONTH }
+    if days <= 0.0 {
+        0.0
+    } else {
+        visits / days * DAYS_PER_MONTH
+    }
 }
 
 #[cfg(test)]
@@ -304,7 +335,11 @@ pub(crate) mod testing {
     }
 
     impl Built {
-        pub fn new(days: &[Day], spend: impl Fn(usize) -> f64, cats: impl Fn(usize) -> Vec<u32>) -> Built {
+        pub fn new(
+            days: &[Day],
+            spend: impl Fn(usize) -> f64,
+            cats: impl Fn(usize) -> Vec<u32>,
+        ) -> Built {
             let mut b = Built {
                 visits: Vec::new(),
                 categories: Vec::new(),
@@ -329,7 +364,10 @@ pub(crate) mod testing {
 
     /// Every `every` days from `from` (inclusive) to `to` (exclusive).
     pub fn every(from: Day, to: Day, every: i32) -> Vec<Day> {
-        (0..).map(|i| from + i * every).take_while(|&d| d < to).collect()
+        (0..)
+            .map(|i| from + i * every)
+            .take_while(|&d| d < to)
+            .collect()
     }
 }
 
@@ -355,7 +393,12 @@ mod tests {
         let b = Built::new(&[as_of - 50, as_of - 40], |_| 10.0, |_| vec![]);
         let j = judge(&b.history(), as_of, &RuleConfig::default());
         assert_eq!(j.status, Status::Active);
-        assert!(j.evidence.starts_with("new customer: first visit 2026-09-11, 2 visits"), "{}", j.evidence);
+        assert!(
+            j.evidence
+                .starts_with("new customer: first visit 2026-09-11, 2 visits"),
+            "{}",
+            j.evidence
+        );
     }
 
     #[test]
@@ -374,4 +417,41 @@ mod tests {
         assert_eq!(j.status, Status::AtRisk);
         assert_eq!(j.rule, Some(RuleId::PartialDefection));
     }
+}
+
+/// A customer's judgement now and, for the defection rate, at the start of the period.
+#[derive(Clone, Debug)]
+pub struct Verdict {
+    pub customer: u32,
+    pub judgement: Judgement,
+    /// Their status at `period_start` (None: not yet a customer then).
+    pub status_at_start: Option<Status>,
+    pub main_store: Option<u32>,
+    pub main_employee: Option<u32>,
+    pub main_category: Option<u32>,
+}
+
+/// Applies the rules to every customer as of `as_of`, and as of `period_start` for the
+/// defection rate (their history cut at that date).
+pub fn apply_rules(
+    purchases: &crate::normalize::Purchases,
+    as_of: Day,
+    period_start: Day,
+    dedupe: bool,
+    config: &RuleConfig,
+) -> (Vec<Verdict>, crate::history::GroupCounts) {
+    let names: &[String] = purchases.categories.as_ref().map_or(&[], |d| &d.values);
+    crate::history::group(purchases, as_of, dedupe, |h| {
+        let judgement = judge_named(h, as_of, config, names);
+        let status_at_start = (judgement.figures.first_visit <= period_start)
+            .then(|| judge_named(&h.until(period_start), period_start, config, names).status);
+        Verdict {
+            customer: h.customer,
+            judgement,
+            status_at_start,
+            main_store: h.main_store,
+            main_employee: h.main_employee,
+            main_category: h.main_category,
+        }
+    })
 }

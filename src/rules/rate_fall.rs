@@ -14,7 +14,7 @@
 //! p · (number of windows) < `alpha` (Bonferroni). A customer with few visits needs a
 //! larger fall to be judged. Seasonal customers are excused when the same window last
 //! year was a low season too (at most half their baseline rate) and this year's window
-//! is not down by more than `max_ratio` against it.
+//! is not significantly down against it (same test, same threshold).
 
 use super::config::RateFallConfig;
 use super::{Check, Customer, Finding, RuleId, per_month, seasonal};
@@ -36,7 +36,9 @@ struct Fall {
 
 pub fn check(c: &Customer, cfg: &RateFallConfig, rule: RuleId) -> Check {
     let h = c.history;
-    let Some(first) = h.first_day() else { return Check::Quiet };
+    let Some(first) = h.first_day() else {
+        return Check::Quiet;
+    };
     let tried = cfg.windows.len().max(1) as f64;
     let end = c.as_of + 1;
     let mut best: Option<Fall> = None;
@@ -62,7 +64,15 @@ pub fn check(c: &Customer, cfg: &RateFallConfig, rule: RuleId) -> Check {
         if ratio > cfg.max_ratio || p >= cfg.alpha {
             continue;
         }
-        if let Some(why) = seasonal_excuse(c, from, end, w, base as f64 / f64::from(base_days), recent, cfg) {
+        if let Some(why) = seasonal_excuse(
+            c,
+            from,
+            end,
+            w,
+            base as f64 / f64::from(base_days),
+            recent,
+            cfg,
+        ) {
             excused.get_or_insert(why);
             continue;
         }
@@ -124,10 +134,13 @@ fn seasonal_excuse(
     if h.first_day()? >= from_ly {
         return None;
     }
-    let last_year = h.visits_between(from_ly, end_ly) as f64;
-    let low_season = last_year <= 0.5 * base_rate * f64::from(window);
-    let not_down = recent as f64 >= cfg.max_ratio * last_year;
-    (low_season && not_down).then(|| {
+    let last_year = h.visits_between(from_ly, end_ly) as u64;
+    let low_season = (last_year as f64) <= 0.5 * base_rate * f64::from(window);
+    // Down against last year's same window? Same test, equal window lengths.
+    let ly_days = f64::from(end_ly - from_ly);
+    let down = (recent as f64) < cfg.max_ratio * last_year as f64
+        && rate_fall_p(recent, f64::from(window), last_year, ly_days) < cfg.alpha;
+    (low_season && !down).then(|| {
         format!(
             "seasonal: {recent} visit{} in the last {window} days, as in the same months last year ({last_year:.0})",
             super::plural(recent as usize)
@@ -154,6 +167,7 @@ mod tests {
                 history: &h,
                 as_of,
                 config: &config,
+                category_names: &[],
             },
             cfg,
             rule,
@@ -169,7 +183,12 @@ mod tests {
         match run(&days, as_of, RuleId::PartialDefection) {
             Check::Fired(f) => {
                 assert_eq!(f.rule, RuleId::PartialDefection);
-                assert!(f.evidence.starts_with("visits fell from 10.3/month to 3.0/month since"), "{}", f.evidence);
+                assert!(
+                    f.evidence
+                        .starts_with("visits fell from 10.3/month to 3.0/month since"),
+                    "{}",
+                    f.evidence
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -182,14 +201,25 @@ mod tests {
         let mut days = every(as_of - 730, as_of - 270, 3);
         days.extend(every(as_of - 270, as_of + 1, 5));
         assert_eq!(run(&days, as_of, RuleId::PartialDefection), Check::Quiet);
-        assert!(matches!(run(&days, as_of, RuleId::Slowing), Check::Fired(_)));
+        assert!(matches!(
+            run(&days, as_of, RuleId::Slowing),
+            Check::Fired(_)
+        ));
     }
 
     #[test]
     fn few_visits_need_stronger_evidence() {
         let as_of = day(2026, 10, 31);
         // 6 visits in a year, then 1 in the last 120 days: could be chance.
-        let days = [as_of - 480, as_of - 420, as_of - 360, as_of - 300, as_of - 240, as_of - 180, as_of - 60];
+        let days = [
+            as_of - 480,
+            as_of - 420,
+            as_of - 360,
+            as_of - 300,
+            as_of - 240,
+            as_of - 180,
+            as_of - 60,
+        ];
         assert_eq!(run(&days, as_of, RuleId::PartialDefection), Check::Quiet);
     }
 

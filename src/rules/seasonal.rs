@@ -7,8 +7,8 @@ use crate::history::History;
 use crate::normalize::Day;
 use crate::normalize::date::{to_date, to_day};
 
-/// How much earlier than last year a seasonal customer may leave and still count as
-/// "the same months".
+/// How much earlier (or later) than last year a seasonal customer may leave (or come
+/// back) and still count as "the same months".
 pub const TOLERANCE_DAYS: Day = 30;
 
 /// The same day one year earlier (29 February becomes 28 February).
@@ -23,13 +23,17 @@ pub fn year_before(day: Day) -> Day {
 /// (last visit before, first visit after).
 pub fn away_last_year(h: &History, from: Day, to: Day) -> Option<(Day, Day)> {
     let (from_ly, to_ly) = (year_before(from), year_before(to));
-    let after = h.visits.partition_point(|v| v.day <= to_ly);
+    // Last year's gap around the end of this year's silence (a month's slack: they may
+    // come back a little later this year).
+    let probe = (to_ly - TOLERANCE_DAYS).max(from_ly);
+    let after = h.visits.partition_point(|v| v.day <= probe);
     if after == 0 || after >= h.visits.len() {
         return None;
     }
     let (left, back) = (h.visits[after - 1].day, h.visits[after].day);
-    // They must have left no later than about when they left this year.
-    (left < from_ly + TOLERANCE_DAYS && back > to_ly).then_some((left, back))
+    // Left no later than about when they left this year, back only after the probe, and
+    // all of it last year, not this year's own silence.
+    (left < from_ly + TOLERANCE_DAYS && back < from).then_some((left, back))
 }
 
 #[cfg(test)]
@@ -46,7 +50,10 @@ mod tests {
         let h = b.history();
         let last = *days.last().unwrap();
         let gap = away_last_year(&h, last + 1, day(2026, 12, 1)).unwrap();
-        assert_eq!(to_date(gap.1), chrono::NaiveDate::from_ymd_opt(2026, 5, 3).unwrap());
+        assert_eq!(
+            to_date(gap.1),
+            chrono::NaiveDate::from_ymd_opt(2026, 5, 3).unwrap()
+        );
         // In season last year: not away.
         assert_eq!(away_last_year(&h, day(2026, 6, 1), day(2026, 8, 1)), None);
     }

@@ -17,7 +17,9 @@ pub fn check(c: &Customer) -> Check {
     let h = c.history;
     let end = c.as_of + 1;
     let from = end - hist.recent_days as Day;
-    let Some(first) = h.first_day() else { return Check::Quiet };
+    let Some(first) = h.first_day() else {
+        return Check::Quiet;
+    };
     let base_from = (from - hist.baseline_days as Day).max(first);
     let recent = h.visit_range(from, end);
     let base = h.visit_range(base_from, from);
@@ -63,7 +65,11 @@ mod tests {
             &days,
             |i| {
                 let wobble = [0.9, 1.1, 1.0, 0.95, 1.05][i % 5];
-                if days[i] >= cut { spend_after * wobble } else { 40.0 * wobble }
+                if days[i] >= cut {
+                    spend_after * wobble
+                } else {
+                    40.0 * wobble
+                }
             },
             |_| vec![],
         );
@@ -73,6 +79,7 @@ mod tests {
             history: &h,
             as_of,
             config: &config,
+            category_names: &[],
         })
     }
 

@@ -1,0 +1,6 @@
+//! One file per subcommand: its arguments and its `run`, glue only (load, compute,
+//! render).
+
+pub mod rules;
+pub mod sample;
+pub mod scan;

@@ -1,0 +1,164 @@
+//! The config file (`--config churn.toml`, also `--rules`): column mapping, how the
+//! input is written, and the defection rules, so a monthly cron job repeats no flags.
+//! Flags win over the file; the file wins over churn's defaults.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::load::ColumnNames;
+use crate::rules::RuleConfig;
+use crate::rules::config::{HistoryConfig, Rules};
+
+/// How the input is written (`[input]`); each key overrides detection.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InputConfig {
+    /// `,` `;` `tab` or `|`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub delimiter: Option<String>,
+    /// `utf-8`, `utf-16le`, `utf-16be` or `windows-1252`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<String>,
+    /// A strftime format such as `%d.%m.%Y`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub date_format: Option<String>,
+    /// `point` or `comma`
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decimal: Option<String>,
+}
+
+impl InputConfig {
+    fn is_empty(&self) -> bool {
+        *self == InputConfig::default()
+    }
+}
+
+/// The whole file. Unknown keys are errors, so a typo cannot silently do nothing.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    #[serde(skip_serializing_if = "InputConfig::is_empty")]
+    pub input: InputConfig,
+    #[serde(skip_serializing_if = "is_default_columns")]
+    pub columns: ColumnNames,
+    pub history: HistoryConfig,
+    pub rules: Rules,
+}
+
+fn is_default_columns(c: &ColumnNames) -> bool {
+    *c == ColumnNames::default()
+}
+
+impl Config {
+    /// Reads a config file; `None` gives the defaults.
+    pub fn load(path: Option<&Path>) -> Result<Config> {
+        let Some(path) = path else {
+            return Ok(Config::default());
+        };
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("{}: cannot read the config file", path.display()))?;
+        let config: Config = toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        if let Err(e) = config.rule_config().validate() {
+            bail!("{}: {e}", path.display());
+        }
+        Ok(config)
+    }
+
+    pub fn rule_config(&self) -> RuleConfig {
+        RuleConfig {
+            history: self.history.clone(),
+            rules: self.rules.clone(),
+        }
+    }
+
+    /// The effective settings as TOML, with comments a newcomer can follow.
+    pub fn to_toml(&self) -> Result<String> {
+        let body = toml::to_string(self)?;
+        Ok(format!("{HEADER}{}", annotate(&body)))
+    }
+}
+
+const HEADER: &str = "\
+# churn configuration: use it with `churn scan --config churn.toml`.
+# Every customer is judged against their own history; README.md gives each formula.
+# A rule can be switched off (enabled = false) or give another status
+# (\"active\", \"at_risk\" or \"defected\").
+#
+# [columns] maps your headers, e.g.  customer = \"Kortnummer\"
+# [input] fixes the dialect, e.g.    delimiter = \";\"  date_format = \"%d.%m.%Y\"
+
+";
+
+/// Adds one comment line above each section.
+fn annotate(body: &str) -> String {
+    let mut out = String::new();
+    for line in body.lines() {
+        let note = match line {
+            "[history]" => {
+                Some("# How much history a customer needs, and the windows compared (days).")
+            }
+            "[rules.gone]" => Some("# 1. Silent far longer than their own rhythm makes plausible."),
+            "[rules.partial_defection]" => Some(
+                "# 2. Visit rate fell to max_ratio of their baseline or less (significant at alpha).",
+            ),
+            "[rules.category_stop]" => Some(
+                "# 3. Stopped buying a category bought on at least min_share of baseline visits.",
+            ),
+            "[rules.spend_drop]" => {
+                Some("# 4. Spend per visit fell to max_ratio of their baseline or less.")
+            }
+            "[rules.slowing]" => Some("# 5. Visits slowed markedly, but not yet by half."),
+            _ => None,
+        };
+        if let Some(note) = note {
+            if !out.is_empty() && !out.ends_with("\n\n") {
+                out.push('\n');
+            }
+            out.push_str(note);
+            out.push('\n');
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_printed_defaults_read_back_as_the_defaults() {
+        let text = Config::default().to_toml().unwrap();
+        let back: Config = toml::from_str(&text).unwrap();
+        assert_eq!(back, Config::default());
+        assert!(text.contains("[rules.partial_defection]"));
+    }
+
+    #[test]
+    fn a_partial_file_keeps_the_other_defaults() {
+        let c: Config =
+            toml::from_str("[rules.gone]\nenabled = false\n[columns]\ncustomer = \"Kund\"\n")
+                .unwrap();
+        assert!(!c.rules.gone.enabled);
+        assert_eq!(c.rules.gone.alpha, 0.001);
+        assert_eq!(c.columns.customer.as_deref(), Some("Kund"));
+        assert!(c.rules.slowing.enabled);
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Config>("[rules.gone]\nalfa = 0.1\n").is_err());
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("c.toml");
+        std::fs::write(&path, "[rules.partial_defection]\nmax_ratio = 2.0\n").unwrap();
+        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        assert!(
+            err.ends_with("rules.partial_defection.max_ratio must be above 0 and at most 1, got 2"),
+            "{err}"
+        );
+    }
+}

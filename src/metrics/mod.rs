@@ -1,0 +1,5 @@
+//! Metrics: figures computed from the rules' verdicts. Pure: typed results, no output.
+
+pub mod summary;
+
+pub use summary::{Summary, summarize};

@@ -1,0 +1,147 @@
+//! Report: one result, many formats. Results are plain `Serialize` structs; each format
+//! is a small renderer writing to any `io::Write`. Output goes to standard output or,
+//! with `-o FILE`, to a file written whole or not at all.
+
+pub mod csv;
+pub mod json;
+pub mod markdown;
+pub mod scan;
+pub mod table;
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use clap::ValueEnum;
+
+pub use scan::{CustomerRow, ScanReport};
+
+/// Output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Summary and flagged customers as tables, for reading in a terminal.
+    Table,
+    /// One row per customer (every customer), for spreadsheets and pipes.
+    Csv,
+    /// Summary and every customer, with a schema_version.
+    Json,
+    /// Summary and flagged customers, for wikis and e-mail.
+    Markdown,
+}
+
+impl Format {
+    /// The format a file name asks for, if its extension says.
+    pub fn from_path(path: &Path) -> Option<Format> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "csv" => Some(Format::Csv),
+            "json" => Some(Format::Json),
+            "md" | "markdown" => Some(Format::Markdown),
+            "txt" => Some(Format::Table),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `render`'s output to `path` atomically (a temporary file beside it, renamed
+/// on success), or to standard output when `path` is `None` or `-`.
+pub fn write_output(
+    path: Option<&Path>,
+    render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
+) -> Result<()> {
+    match path {
+        None => write_stdout(render),
+        Some(p) if p == Path::new("-") => write_stdout(render),
+        Some(p) => {
+            let dir = match p.parent() {
+                Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            let mut tmp = tempfile::Builder::new()
+                .prefix(".churn-")
+                .tempfile_in(&dir)
+                .with_context(|| {
+                    format!("{}: cannot create a file in {}", p.display(), dir.display())
+                })?;
+            {
+                let mut w = io::BufWriter::new(tmp.as_file_mut());
+                render(&mut w).with_context(|| format!("{}: cannot write", p.display()))?;
+                w.flush()
+                    .with_context(|| format!("{}: cannot write", p.display()))?;
+            }
+            tmp.persist(p)
+                .map_err(|e| e.error)
+                .with_context(|| format!("{}: cannot write", p.display()))?;
+            Ok(())
+        }
+    }
+}
+
+fn write_stdout(render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+    let stdout = io::stdout();
+    let mut w = io::BufWriter::new(stdout.lock());
+    render(&mut w)?;
+    w.flush()?;
+    Ok(())
+}
+
+/// Money for people: `12,345.67`.
+pub fn money(v: f64) -> String {
+    let s = format!("{:.2}", v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let mut out = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    format!(
+        "{}{out}.{frac}",
+        if v < 0.0 && s != "0.00" { "-" } else { "" }
+    )
+}
+
+/// A count for people: `12,345`.
+pub fn count(n: u64) -> String {
+    let m = money(n as f64);
+    m.trim_end_matches(".00").to_string()
+}
+
+/// A share for people: `12.3%`.
+pub fn percent(share: f64) -> String {
+    format!("{:.1}%", share * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formats_for_people() {
+        assert_eq!(money(1234567.891), "1,234,567.89");
+        assert_eq!(money(-12.5), "-12.50");
+        assert_eq!(money(0.0), "0.00");
+        assert_eq!(count(12345), "12,345");
+        assert_eq!(percent(0.1234), "12.3%");
+    }
+
+    #[test]
+    fn a_failed_render_leaves_the_old_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.csv");
+        std::fs::write(&path, "old").unwrap();
+        let err = write_output(Some(&path), |w| {
+            w.write_all(b"partial")?;
+            Err(io::Error::other("boom"))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "no temporary file left"
+        );
+        write_output(Some(&path), |w| w.write_all(b"new")).unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+}
