@@ -30,7 +30,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Judge every customer: active, at risk or defected, why, and what it costs
-    Scan(cmd::scan::ScanArgs),
+    Scan(Box<cmd::scan::ScanArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth

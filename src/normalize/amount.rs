@@ -60,7 +60,7 @@ pub fn parse_amount(text: &str, mark: DecimalMark) -> Option<f64> {
     }
     // Thousands groups: separators only between groups of exactly three digits.
     let groups: Vec<&str> = int_part
-        .split(|c: char| c == group || c == ' ' || c == '\u{a0}' || c == '\u{202f}' || c == '\'')
+        .split([group, ' ', '\u{a0}', '\u{202f}', '\''])
         .collect();
     for (i, g) in groups.iter().enumerate() {
         if g.is_empty() || !g.bytes().all(|b| b.is_ascii_digit()) {

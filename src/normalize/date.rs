@@ -108,8 +108,11 @@ fn ymd(y: u32, m: u32, d: u32) -> Option<Day> {
     NaiveDate::from_ymd_opt(y as i32, m, d).map(to_day)
 }
 
-/// Splits `12.05.2026 13:45` into three numeric parts (value, digit count) and the rest.
-fn three_parts(b: &[u8]) -> Option<([(u32, usize); 3], &[u8])> {
+/// A numeric part of a date: its value and how many digits it had.
+type Part = (u32, usize);
+
+/// Splits `12.05.2026 13:45` into three numeric parts and the rest.
+fn three_parts(b: &[u8]) -> Option<([Part; 3], &[u8])> {
     let mut parts = [(0u32, 0usize); 3];
     let mut i = 0;
     let mut sep = None;

@@ -28,7 +28,7 @@ impl Default for HistoryConfig {
             new_days: 120,
             min_visits: 4,
             recent_days: 90,
-            baseline_days: 365,
+            baseline_days: 730,
         }
     }
 }
@@ -41,8 +41,8 @@ pub struct RateFallConfig {
     pub status: Status,
     /// Recent rate / baseline rate at or below this fires the rule.
     pub max_ratio: f64,
-    /// Significance of the fall (one-sided exact conditional binomial test), shared by
-    /// all windows tried (Bonferroni).
+    /// Significance of the fall (one-sided conditional binomial test, mid-p), shared by
+    /// all windows tried.
     pub alpha: f64,
     /// Recent windows tried, in days up to the as-of date.
     pub windows: Vec<u32>,
@@ -173,7 +173,7 @@ impl Default for Rules {
                 enabled: true,
                 status: Status::AtRisk,
                 max_ratio: 0.75,
-                alpha: 0.05,
+                alpha: 0.01,
                 windows: WINDOWS.to_vec(),
             },
         }

@@ -196,7 +196,9 @@ pub fn judge_named(
     if rules.gone.enabled {
         take(gone::check(&c), &mut findings);
     }
-    if rules.partial_defection.enabled {
+    // A customer who is gone has also "slowed": the rate rules would only repeat it.
+    let gone = findings.iter().any(|f| f.rule == RuleId::Gone);
+    if rules.partial_defection.enabled && !gone {
         take(
             rate_fall::check(&c, &rules.partial_defection, RuleId::PartialDefection),
             &mut findings,
@@ -209,7 +211,7 @@ pub fn judge_named(
         take(spend_drop::check(&c), &mut findings);
     }
     let fell_by_half = findings.iter().any(|f| f.rule == RuleId::PartialDefection);
-    if rules.slowing.enabled && !fell_by_half {
+    if rules.slowing.enabled && !fell_by_half && !gone {
         take(
             rate_fall::check(&c, &rules.slowing, RuleId::Slowing),
             &mut findings,
