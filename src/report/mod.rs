@@ -68,6 +68,14 @@ pub fn write_output(
                 w.flush()
                     .with_context(|| format!("{}: cannot write", p.display()))?;
             }
+            // Temporary files are private (0600); a report is an ordinary file. Keep the
+            // mode of the file being replaced, or use rw-r--r--.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::PermissionsExt;
+                let mode = std::fs::metadata(p).map_or(0o644, |m| m.permissions().mode());
+                let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode));
+            }
             tmp.persist(p)
                 .map_err(|e| e.error)
                 .with_context(|| format!("{}: cannot write", p.display()))?;
