@@ -68,6 +68,8 @@ pub struct Input {
     pub charset: Charset,
     pub head: Vec<u8>,
     pub reader: Box<dyn Read + Send>,
+    /// Size in bytes of the undecoded file when known (a plain file, not gzip or stdin).
+    pub size: Option<u64>,
 }
 
 /// Opens `path` (`-` is standard input), undoes gzip and decodes to UTF-8.
@@ -80,6 +82,7 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
     } else {
         path.display().to_string()
     };
+    let mut size = None;
     let raw: Box<dyn Read + Send> = if path == Path::new("-") {
         Box::new(io::stdin())
     } else {
@@ -87,6 +90,7 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
             bail!("{name}: is a directory, expected a CSV file");
         }
         let file = File::open(path).with_context(|| format!("{name}: cannot open file"))?;
+        size = file.metadata().ok().map(|m| m.len());
         Box::new(file)
     };
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
@@ -95,6 +99,7 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
 
     // gzip: detected from its magic bytes, whatever the file is called.
     let raw: Box<dyn Read + Send> = if head.starts_with(&[0x1f, 0x8b]) {
+        size = None;
         let gz = MultiGzDecoder::new(Cursor::new(std::mem::take(&mut head)).chain(raw));
         let mut gz = BufReader::with_capacity(64 * 1024, gz);
         head = read_head(&mut gz, SNIFF_BYTES)
@@ -140,6 +145,7 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
         charset,
         head,
         reader,
+        size,
     })
 }
 

@@ -34,6 +34,9 @@ pub struct Table {
     pub columns: ColumnMap,
     /// The first decoded bytes of the file, for sniffing value formats.
     pub head: Vec<u8>,
+    /// About how many data rows the file has, from its size and the sniffed head, so
+    /// columns can be allocated once (growing them doubles memory at the peak).
+    pub estimated_rows: Option<usize>,
     reader: csv::Reader<Box<dyn Read + Send>>,
 }
 
@@ -83,6 +86,14 @@ pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Tab
         );
     }
     let columns = columns::map_columns(&name, &headers, roles, &opts.columns)?;
+    let estimated_rows = input.size.and_then(|size| {
+        let lines = input.head.iter().filter(|&&b| b == b'\n').count();
+        // Only when the head is a sample, not the whole file.
+        (lines > 10 && (input.head.len() as u64) < size).then(|| {
+            let per_line = input.head.len() as f64 / lines as f64;
+            (size as f64 / per_line * 1.05) as usize
+        })
+    });
     Ok(Table {
         name,
         charset: input.charset,
@@ -90,6 +101,7 @@ pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Tab
         headers,
         columns,
         head: input.head,
+        estimated_rows,
         reader,
     })
 }

@@ -147,16 +147,24 @@ fn time_part_ok(rest: &[u8]) -> bool {
     }
 }
 
-/// Picks the format that reads every sampled value. When day and month cannot be told
-/// apart (every day is 12 or less), churn asks instead of guessing.
-pub fn detect(values: &[&str]) -> Result<DateFormat> {
+/// What the sampled values say about the format.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Detected {
+    Format(DateFormat),
+    /// Day/month or month/day: every sampled day is 12 or less. The whole column decides
+    /// (see [`DateColumn`]).
+    DayMonthUnclear,
+}
+
+/// Picks the format that reads every sampled value.
+pub fn detect(values: &[&str]) -> Result<Detected> {
     let values: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
         .collect();
     if values.is_empty() {
-        return Ok(DateFormat::Ymd);
+        return Ok(Detected::Format(DateFormat::Ymd));
     }
     let candidates = [
         DateFormat::Ymd,
@@ -168,7 +176,12 @@ pub fn detect(values: &[&str]) -> Result<DateFormat> {
         .iter()
         .filter(|f| values.iter().all(|v| f.parse(v).is_some()))
         .collect();
+    let day_or_month =
+        |v: &&str| DateFormat::Dmy.parse(v).is_some() || DateFormat::Mdy.parse(v).is_some();
     match fits.as_slice() {
+        // Some values read only as day/month, others only as month/day: reading the
+        // column reports the lines.
+        [] if values.iter().all(day_or_month) => Ok(Detected::DayMonthUnclear),
         [] => {
             // Report the first value that no format reads.
             let bad = values
@@ -179,11 +192,100 @@ pub fn detect(values: &[&str]) -> Result<DateFormat> {
                 "\"{bad}\" is not a date churn recognises (yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, yyyymmdd); pass --date-format with its strftime format, e.g. --date-format \"%d %b %Y\""
             )
         }
-        [DateFormat::Dmy, DateFormat::Mdy] => bail!(
-            "dates such as \"{}\" could be day/month or month/day (no day above 12 in the data); pass --date-format \"%d/%m/%Y\" or --date-format \"%m/%d/%Y\"",
-            values[0]
-        ),
-        [first, ..] => Ok((*first).clone()),
+        [DateFormat::Dmy, DateFormat::Mdy] => Ok(Detected::DayMonthUnclear),
+        [first, ..] => Ok(Detected::Format((*first).clone())),
+    }
+}
+
+/// Placeholder for a reading that failed, while the day/month order is undecided.
+pub const NO_DAY: Day = Day::MIN;
+
+/// Reads a date column value by value. When the sample could not tell day/month from
+/// month/day, every value is read both ways and the whole column decides at the end.
+#[derive(Clone, Debug)]
+pub struct DateColumn {
+    format: Option<DateFormat>,
+    /// Undecided: the first line (and value) that reads only one way.
+    only_mdy: Option<(u64, String)>,
+    only_dmy: Option<(u64, String)>,
+    example: Option<String>,
+}
+
+/// How the column was read, once decided.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Resolved {
+    /// The first reading of each value is right.
+    First(DateFormat),
+    /// The alternative (month/day) reading is right.
+    Alternative,
+}
+
+impl DateColumn {
+    pub fn new(detected: Detected) -> DateColumn {
+        DateColumn {
+            format: match detected {
+                Detected::Format(f) => Some(f),
+                Detected::DayMonthUnclear => None,
+            },
+            only_mdy: None,
+            only_dmy: None,
+            example: None,
+        }
+    }
+
+    /// Whether values are being read both ways.
+    pub fn undecided(&self) -> bool {
+        self.format.is_none()
+    }
+
+    /// The format in words, for messages.
+    pub fn describe(&self) -> String {
+        self.format.as_ref().map_or_else(
+            || "dd/mm/yyyy or mm/dd/yyyy".to_string(),
+            DateFormat::describe,
+        )
+    }
+
+    /// Reads one value: (first reading, alternative reading), [`NO_DAY`] where a reading
+    /// fails; `None` when no reading works.
+    pub fn read(&mut self, text: &str, line: u64) -> Option<(Day, Day)> {
+        match &self.format {
+            Some(f) => f.parse(text).map(|d| (d, d)),
+            None => {
+                let (dmy, mdy) = (DateFormat::Dmy.parse(text), DateFormat::Mdy.parse(text));
+                match (dmy, mdy) {
+                    (None, None) => return None,
+                    (Some(_), None) => {
+                        self.only_dmy
+                            .get_or_insert_with(|| (line, text.to_string()));
+                    }
+                    (None, Some(_)) => {
+                        self.only_mdy
+                            .get_or_insert_with(|| (line, text.to_string()));
+                    }
+                    (Some(_), Some(_)) => {
+                        self.example.get_or_insert_with(|| text.to_string());
+                    }
+                }
+                Some((dmy.unwrap_or(NO_DAY), mdy.unwrap_or(NO_DAY)))
+            }
+        }
+    }
+
+    /// Decides, once every value has been read.
+    pub fn resolve(self) -> Result<Resolved> {
+        match (self.format, self.only_dmy, self.only_mdy) {
+            (Some(f), _, _) => Ok(Resolved::First(f)),
+            (None, Some(_), None) => Ok(Resolved::First(DateFormat::Dmy)),
+            (None, None, Some(_)) => Ok(Resolved::Alternative),
+            (None, None, None) => bail!(
+                "dates such as \"{}\" could be day/month or month/day (no day above 12 in the whole column); pass --date-format \"%d/%m/%Y\" or --date-format \"%m/%d/%Y\"",
+                self.example.unwrap_or_default()
+            ),
+            (None, Some((dl, dv)), Some((ml, mv))) => bail!(
+                "dates mix day/month orders: line {dl} (\"{dv}\") reads only as day/month, line {ml} (\"{mv}\") only as month/day; fix the export or pass --date-format"
+            ),
+        }
     }
 }
 
@@ -241,25 +343,46 @@ mod tests {
     }
 
     #[test]
-    fn detects_and_refuses_to_guess() {
-        assert_eq!(
-            detect(&["2026-05-31", "2026-06-01"]).unwrap(),
-            DateFormat::Ymd
-        );
-        assert_eq!(
-            detect(&["31.05.2026", "01.06.2026"]).unwrap(),
-            DateFormat::Dmy
-        );
-        assert_eq!(
-            detect(&["05/31/2026", "06/01/2026"]).unwrap(),
-            DateFormat::Mdy
-        );
-        assert_eq!(detect(&["20260531"]).unwrap(), DateFormat::Compact);
-        let err = detect(&["01/02/2026", "03/04/2026"])
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("--date-format"), "{err}");
+    fn detects_from_the_sample() {
+        let f = |v: &[&str]| match detect(v).unwrap() {
+            Detected::Format(f) => Some(f),
+            Detected::DayMonthUnclear => None,
+        };
+        assert_eq!(f(&["2026-05-31", "2026-06-01"]), Some(DateFormat::Ymd));
+        assert_eq!(f(&["31.05.2026", "01.06.2026"]), Some(DateFormat::Dmy));
+        assert_eq!(f(&["05/31/2026", "06/01/2026"]), Some(DateFormat::Mdy));
+        assert_eq!(f(&["20260531"]), Some(DateFormat::Compact));
+        assert_eq!(f(&["01/02/2026", "03/04/2026"]), None);
+        assert_eq!(f(&["13/02/2026", "02/13/2026"]), None);
         let err = detect(&["yesterday"]).unwrap_err().to_string();
         assert!(err.contains("\"yesterday\""), "{err}");
+    }
+
+    #[test]
+    fn the_whole_column_decides_day_or_month_first() {
+        let read = |values: &[&str]| {
+            let mut col = DateColumn::new(Detected::DayMonthUnclear);
+            for (i, v) in values.iter().enumerate() {
+                assert!(col.read(v, i as u64 + 2).is_some());
+            }
+            col.resolve()
+        };
+        assert_eq!(
+            read(&["01/02/2026", "13/02/2026"]).unwrap(),
+            Resolved::First(DateFormat::Dmy)
+        );
+        assert_eq!(
+            read(&["01/02/2026", "02/13/2026"]).unwrap(),
+            Resolved::Alternative
+        );
+        let err = read(&["01/02/2026", "03/04/2026"]).unwrap_err().to_string();
+        assert!(err.contains("no day above 12 in the whole column"), "{err}");
+        let err = read(&["13/02/2026", "02/13/2026"]).unwrap_err().to_string();
+        assert!(
+            err.starts_with("dates mix day/month orders: line 2"),
+            "{err}"
+        );
+        let mut col = DateColumn::new(Detected::DayMonthUnclear);
+        assert_eq!(col.read("13/13/2026", 2), None);
     }
 }

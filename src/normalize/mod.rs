@@ -14,6 +14,7 @@ use rustc_hash::{FxHashMap, FxHasher};
 
 use crate::load::{Role, Table};
 pub use amount::DecimalMark;
+use date::{DateColumn, Detected, Resolved};
 pub use date::{DateFormat, Day};
 
 /// Column names of the purchases frame.
@@ -193,15 +194,15 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         header_of(Role::Customer),
     );
 
-    let date_format = match &opts.date_format {
-        Some(f) => f.clone(),
+    let mut dates = DateColumn::new(match &opts.date_format {
+        Some(f) => Detected::Format(f.clone()),
         None => {
             let sample = sample_column(&table, di);
             let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
             date::detect(&refs)
                 .map_err(|e| anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name))?
         }
-    };
+    });
     let decimal = match opts.decimal {
         Some(d) => d,
         None => {
@@ -220,9 +221,20 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
     let mut stores = si.map(|_| Dictionary::default());
     let mut employees = ei.map(|_| Dictionary::default());
     let mut categories = ki.map(|_| Dictionary::default());
-    let (mut cust, mut days, mut amounts) = (Vec::new(), Vec::new(), Vec::new());
-    let (mut store_col, mut employee_col, mut category_col) = (Vec::new(), Vec::new(), Vec::new());
-    let mut row_hash = Vec::new();
+    let cap = table.estimated_rows.unwrap_or(0);
+    let codes = |present: bool| Vec::<u32>::with_capacity(if present { cap } else { 0 });
+    let mut cust = codes(true);
+    let mut days: Vec<Day> = Vec::with_capacity(cap);
+    let mut amounts: Vec<f64> = Vec::with_capacity(cap);
+    let (mut store_col, mut employee_col, mut category_col) = (
+        codes(si.is_some()),
+        codes(ei.is_some()),
+        codes(ki.is_some()),
+    );
+    let mut row_hash: Vec<u64> = Vec::with_capacity(cap);
+    // The month/day reading, kept only while the order is undecided.
+    let mut alt_days: Vec<Day> = Vec::with_capacity(if dates.undecided() { cap } else { 0 });
+    let mut last_alt: Option<Day> = None;
     let mut rows = RowCounts::default();
     let mut last_day: Option<Day> = None;
     let mut record = ByteRecord::new();
@@ -252,9 +264,10 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
             Some(p) => Err(p),
             None => parse_row(
                 &record,
+                line,
                 di,
                 ai,
-                &date_format,
+                &mut dates,
                 decimal,
                 &date_header,
                 &amount_header,
@@ -277,7 +290,7 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
                 bail!("{}:{line}: {reason}", table.name);
             }
         };
-        let Some(day) = day else {
+        let Some((day, alt)) = day else {
             rows.empty_dates += 1;
             rows.skipped.push(Rejected {
                 line,
@@ -289,7 +302,12 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
             });
             continue;
         };
-        last_day = Some(last_day.map_or(day, |d| d.max(day)));
+        if day != date::NO_DAY {
+            last_day = Some(last_day.map_or(day, |d| d.max(day)));
+        }
+        if alt != date::NO_DAY {
+            last_alt = Some(last_alt.map_or(alt, |d| d.max(alt)));
+        }
         let id = trim(&record[ci]);
         if id.is_empty() {
             rows.anonymous += 1;
@@ -303,6 +321,9 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         };
         cust.push(customers.code(id).map_err(|_| not_utf8(&customer_header))?);
         days.push(day);
+        if dates.undecided() {
+            alt_days.push(alt);
+        }
         amounts.push(amount);
         for (dict, index, column, role) in [
             (&mut stores, si, &mut store_col, Role::Store),
@@ -325,6 +346,17 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
     if rows.read == 0 {
         bail!("{}: the file has a header but no data rows", table.name);
     }
+    let date_format = match dates
+        .resolve()
+        .map_err(|e| anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name))?
+    {
+        Resolved::First(f) => f,
+        Resolved::Alternative => {
+            days = alt_days;
+            last_day = last_alt;
+            DateFormat::Mdy
+        }
+    };
 
     let mut columns: Vec<Column> = vec![
         UInt32Chunked::from_vec(col::CUSTOMER.into(), cust)
@@ -368,15 +400,17 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
 }
 
 /// Parses the date and amount of one row; the date is `None` when empty.
+#[allow(clippy::too_many_arguments)]
 fn parse_row(
     record: &ByteRecord,
+    line: u64,
     di: usize,
     ai: usize,
-    date_format: &DateFormat,
+    dates: &mut DateColumn,
     decimal: DecimalMark,
     date_header: &str,
     amount_header: &str,
-) -> Result<(Option<Day>, f64), String> {
+) -> Result<(Option<(Day, Day)>, f64), String> {
     let text = |i: usize, header: &str| {
         std::str::from_utf8(&record[i]).map_err(|_| {
             format!(
@@ -388,12 +422,12 @@ fn parse_row(
     let day = if date_text.is_empty() {
         None
     } else {
-        match date_format.parse(date_text) {
+        match dates.read(date_text, line) {
             Some(d) => Some(d),
             None => {
                 return Err(format!(
                     "column \"{date_header}\": \"{date_text}\" is not a date ({})",
-                    date_format.describe()
+                    dates.describe()
                 ));
             }
         }

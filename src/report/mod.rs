@@ -74,7 +74,9 @@ pub fn write_output(
             {
                 use std::os::unix::fs::PermissionsExt;
                 let mode = std::fs::metadata(p).map_or(0o644, |m| m.permissions().mode());
-                let _ = tmp.as_file().set_permissions(std::fs::Permissions::from_mode(mode));
+                let _ = tmp
+                    .as_file()
+                    .set_permissions(std::fs::Permissions::from_mode(mode));
             }
             tmp.persist(p)
                 .map_err(|e| e.error)
