@@ -19,8 +19,26 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether the error is, at bottom, a write to a closed pipe. The csv crate wraps I/O
+/// errors (as `io::ErrorKind::Other` holding a `csv::Error`), so look inside.
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
-    e.chain()
-        .filter_map(|c| c.downcast_ref::<io::Error>())
-        .any(|io| io.kind() == io::ErrorKind::BrokenPipe)
+    e.chain().any(|c| {
+        if let Some(io) = c.downcast_ref::<io::Error>() {
+            return io_is_broken_pipe(io);
+        }
+        matches!(c.downcast_ref::<csv::Error>().map(csv::Error::kind), Some(csv::ErrorKind::Io(io)) if io_is_broken_pipe(io))
+    })
+}
+
+fn io_is_broken_pipe(io: &io::Error) -> bool {
+    if io.kind() == io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    match io
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<csv::Error>())
+    {
+        Some(err) => matches!(err.kind(), csv::ErrorKind::Io(inner) if io_is_broken_pipe(inner)),
+        None => false,
+    }
 }
