@@ -59,8 +59,20 @@ impl Config {
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-        let config: Config = toml::from_str(&text)
-            .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.to_string().trim_end()))?;
+        let config: Config = toml::from_str(&text).map_err(|e| {
+            // One line: file:line:column: message (toml's own text spans several lines).
+            let at = e.span().map_or(String::new(), |span| {
+                let before = &text[..span.start.min(text.len())];
+                let line = before.matches('\n').count() + 1;
+                let column = before.len() - before.rfind('\n').map_or(0, |i| i + 1) + 1;
+                format!(":{line}:{column}")
+            });
+            anyhow::anyhow!(
+                "{}{at}: {}",
+                path.display(),
+                e.message().trim_end().replace('\n', " ")
+            )
+        })?;
         if let Err(e) = config.rule_config().validate() {
             bail!("{}: {e}", path.display());
         }

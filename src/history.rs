@@ -114,13 +114,15 @@ impl<'a> History<'a> {
             .filter(|(d, _)| *d >= from && *d < to)
             .map(|(_, a)| a)
             .sum();
-        visits + refunds
+        // `+ 0.0` turns the -0.0 of an empty f64 sum into 0.0.
+        visits + refunds + 0.0
     }
 
     /// Net revenue over the whole history.
     pub fn revenue(&self) -> f64 {
         self.visits.iter().map(|v| v.spend).sum::<f64>()
             + self.refunds.iter().map(|(_, a)| a).sum::<f64>()
+            + 0.0
     }
 }
 

@@ -473,10 +473,10 @@ pub fn map_columns(
     if !missing.is_empty() {
         let what: Vec<String> = missing
             .iter()
-            .map(|r| format!("{} ({})", r.name(), r.flag()))
+            .map(|r| format!("{} NAME", r.flag()))
             .collect();
         bail!(
-            "{file}: cannot find the {} column{}; columns found: {}. Name {} with {}",
+            "{file}: cannot find the {} column{}; columns found: {}. Map {} with {}",
             missing
                 .iter()
                 .map(|r| r.name())
@@ -592,7 +592,7 @@ mod tests {
         .to_string();
         assert_eq!(
             err,
-            "p.csv: cannot find the customer, date columns; columns found: \"who\", \"when\", \"amount\". Name them with customer (--customer-col), date (--date-col)"
+            "p.csv: cannot find the customer, date columns; columns found: \"who\", \"when\", \"amount\". Map them with --customer-col NAME, --date-col NAME"
         );
     }
 }

@@ -188,7 +188,8 @@ pub fn summarize(
             .iter()
             .filter(|v| v.judgement.status == status)
             .map(|v| v.judgement.figures.revenue_12m)
-            .sum()
+            .sum::<f64>()
+            + 0.0
     };
     Summary {
         source: source.to_string(),
@@ -201,7 +202,8 @@ pub fn summarize(
         revenue_12m: verdicts
             .iter()
             .map(|v| v.judgement.figures.revenue_12m)
-            .sum(),
+            .sum::<f64>()
+            + 0.0,
         revenue_lost_12m: revenue_of(Status::Defected),
         revenue_at_risk_12m: revenue_of(Status::AtRisk),
     }

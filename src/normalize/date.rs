@@ -151,51 +151,59 @@ fn time_part_ok(rest: &[u8]) -> bool {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Detected {
     Format(DateFormat),
-    /// Day/month or month/day: every sampled day is 12 or less. The whole column decides
-    /// (see [`DateColumn`]).
+    /// Day/month or month/day: the sample cannot tell (every day is 12 or less, or the
+    /// orders are mixed). The whole column decides (see [`DateColumn`]).
     DayMonthUnclear,
+    /// No sampled value reads in any known format: each row will say so, with its line.
+    Unknown,
 }
 
-/// Picks the format that reads every sampled value.
-pub fn detect(values: &[&str]) -> Result<Detected> {
+/// Picks the format that reads the most sampled values. A few bad values do not stop
+/// detection: they are reported with their line numbers when the rows are read.
+pub fn detect(values: &[&str]) -> Detected {
     let values: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
         .filter(|v| !v.is_empty())
         .collect();
     if values.is_empty() {
-        return Ok(Detected::Format(DateFormat::Ymd));
+        return Detected::Format(DateFormat::Ymd);
     }
-    let candidates = [
-        DateFormat::Ymd,
-        DateFormat::Compact,
-        DateFormat::Dmy,
-        DateFormat::Mdy,
-    ];
-    let fits: Vec<&DateFormat> = candidates
-        .iter()
-        .filter(|f| values.iter().all(|v| f.parse(v).is_some()))
-        .collect();
-    let day_or_month =
-        |v: &&str| DateFormat::Dmy.parse(v).is_some() || DateFormat::Mdy.parse(v).is_some();
-    match fits.as_slice() {
-        // Some values read only as day/month, others only as month/day: reading the
-        // column reports the lines.
-        [] if values.iter().all(day_or_month) => Ok(Detected::DayMonthUnclear),
-        [] => {
-            // Report the first value that no format reads.
-            let bad = values
-                .iter()
-                .find(|v| candidates.iter().all(|f| f.parse(v).is_none()))
-                .unwrap_or(&values[0]);
-            bail!(
-                "\"{bad}\" is not a date churn recognises (yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, yyyymmdd); pass --date-format with its strftime format, e.g. --date-format \"%d %b %Y\""
-            )
-        }
-        [DateFormat::Dmy, DateFormat::Mdy] => Ok(Detected::DayMonthUnclear),
-        [first, ..] => Ok(Detected::Format((*first).clone())),
+    let reads = |f: &DateFormat| values.iter().filter(|v| f.parse(v).is_some()).count();
+    let (ymd, compact, dmy, mdy) = (
+        reads(&DateFormat::Ymd),
+        reads(&DateFormat::Compact),
+        reads(&DateFormat::Dmy),
+        reads(&DateFormat::Mdy),
+    );
+    let best = ymd.max(compact).max(dmy).max(mdy);
+    if best == 0 {
+        return Detected::Unknown;
+    }
+    if ymd == best {
+        return Detected::Format(DateFormat::Ymd);
+    }
+    if compact == best {
+        return Detected::Format(DateFormat::Compact);
+    }
+    let only = |f: &DateFormat, g: &DateFormat| {
+        values
+            .iter()
+            .any(|v| f.parse(v).is_some() && g.parse(v).is_none())
+    };
+    let (only_dmy, only_mdy) = (
+        only(&DateFormat::Dmy, &DateFormat::Mdy),
+        only(&DateFormat::Mdy, &DateFormat::Dmy),
+    );
+    match (only_dmy, only_mdy) {
+        (true, false) => Detected::Format(DateFormat::Dmy),
+        (false, true) => Detected::Format(DateFormat::Mdy),
+        _ => Detected::DayMonthUnclear,
     }
 }
+
+/// The formats churn recognises, for messages.
+pub const KNOWN_FORMATS: &str = "yyyy-mm-dd, dd.mm.yyyy, dd/mm/yyyy, mm/dd/yyyy, yyyymmdd";
 
 /// Placeholder for a reading that failed, while the day/month order is undecided.
 pub const NO_DAY: Day = Day::MIN;
@@ -205,6 +213,8 @@ pub const NO_DAY: Day = Day::MIN;
 #[derive(Clone, Debug)]
 pub struct DateColumn {
     format: Option<DateFormat>,
+    /// The sample read in no known format.
+    unknown: bool,
     /// Undecided: the first line (and value) that reads only one way.
     only_mdy: Option<(u64, String)>,
     only_dmy: Option<(u64, String)>,
@@ -223,8 +233,10 @@ pub enum Resolved {
 impl DateColumn {
     pub fn new(detected: Detected) -> DateColumn {
         DateColumn {
+            unknown: detected == Detected::Unknown,
             format: match detected {
                 Detected::Format(f) => Some(f),
+                Detected::Unknown => Some(DateFormat::Ymd),
                 Detected::DayMonthUnclear => None,
             },
             only_mdy: None,
@@ -238,12 +250,18 @@ impl DateColumn {
         self.format.is_none()
     }
 
-    /// The format in words, for messages.
-    pub fn describe(&self) -> String {
-        self.format.as_ref().map_or_else(
+    /// What a bad value should have looked like, for messages.
+    pub fn expected(&self) -> String {
+        if self.unknown {
+            return format!(
+                "churn recognises {KNOWN_FORMATS}; pass --date-format with the column's strftime format, e.g. --date-format \"%d %b %Y\""
+            );
+        }
+        let format = self.format.as_ref().map_or_else(
             || "dd/mm/yyyy or mm/dd/yyyy".to_string(),
             DateFormat::describe,
-        )
+        );
+        format!("expected {format} like the rest of the column")
     }
 
     /// Reads one value: (first reading, alternative reading), [`NO_DAY`] where a reading
@@ -344,9 +362,9 @@ mod tests {
 
     #[test]
     fn detects_from_the_sample() {
-        let f = |v: &[&str]| match detect(v).unwrap() {
+        let f = |v: &[&str]| match detect(v) {
             Detected::Format(f) => Some(f),
-            Detected::DayMonthUnclear => None,
+            _ => None,
         };
         assert_eq!(f(&["2026-05-31", "2026-06-01"]), Some(DateFormat::Ymd));
         assert_eq!(f(&["31.05.2026", "01.06.2026"]), Some(DateFormat::Dmy));
@@ -354,8 +372,16 @@ mod tests {
         assert_eq!(f(&["20260531"]), Some(DateFormat::Compact));
         assert_eq!(f(&["01/02/2026", "03/04/2026"]), None);
         assert_eq!(f(&["13/02/2026", "02/13/2026"]), None);
-        let err = detect(&["yesterday"]).unwrap_err().to_string();
-        assert!(err.contains("\"yesterday\""), "{err}");
+        // one bad value does not stop detection: its row reports it
+        assert_eq!(
+            f(&["2026-05-31", "2026-13-45", "2026-06-01"]),
+            Some(DateFormat::Ymd)
+        );
+        assert_eq!(
+            f(&["31/05/2026", "01/06/2026", "1/2"]),
+            Some(DateFormat::Dmy)
+        );
+        assert_eq!(detect(&["yesterday"]), Detected::Unknown);
     }
 
     #[test]

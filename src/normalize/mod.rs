@@ -200,7 +200,6 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
             let sample = sample_column(&table, di);
             let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
             date::detect(&refs)
-                .map_err(|e| anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name))?
         }
     });
     let decimal = match opts.decimal {
@@ -427,7 +426,7 @@ fn parse_row(
             None => {
                 return Err(format!(
                     "column \"{date_header}\": \"{date_text}\" is not a date ({})",
-                    dates.describe()
+                    dates.expected()
                 ));
             }
         }
@@ -439,12 +438,17 @@ fn parse_row(
             return Err(format!("column \"{amount_header}\": the amount is empty"));
         }
         None => {
+            // Suggest the other decimal mark only when it would read the value.
             let hint = match decimal {
-                DecimalMark::Point if amount_text.contains(',') => {
-                    " (if it uses a decimal comma, pass --decimal-comma)"
+                DecimalMark::Point
+                    if amount::parse_amount(amount_text, DecimalMark::Comma).is_some() =>
+                {
+                    " (if the file uses decimal commas, pass --decimal-comma)"
                 }
-                DecimalMark::Comma if amount_text.contains('.') => {
-                    " (if it uses a decimal point, pass --decimal-point)"
+                DecimalMark::Comma
+                    if amount::parse_amount(amount_text, DecimalMark::Point).is_some() =>
+                {
+                    " (if the file uses decimal points, pass --decimal-point)"
                 }
                 _ => "",
             };

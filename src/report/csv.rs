@@ -38,7 +38,7 @@ pub fn scan_columns(report: &ScanReport) -> Vec<&'static str> {
 pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(scan_columns(report))?;
-    let num = |v: Option<f64>, places: usize| v.map_or(String::new(), |x| format!("{x:.places$}"));
+    let num = |v: Option<f64>, places: usize| v.map_or(String::new(), |x| plain(x, places));
     for c in &report.customers {
         let mut row = vec![
             c.customer_id.clone(),
@@ -90,4 +90,27 @@ pub fn rejects(
         out.write_record(&row)?;
     }
     out.flush()
+}
+
+/// A plain number with `places` decimals; never "-0.00".
+pub fn plain(x: f64, places: usize) -> String {
+    let s = format!("{x:.places$}");
+    if s.starts_with('-') && s[1..].bytes().all(|b| b == b'0' || b == b'.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain;
+
+    #[test]
+    fn plain_numbers_have_no_negative_zero() {
+        assert_eq!(plain(-0.0, 2), "0.00");
+        assert_eq!(plain(-0.001, 2), "0.00");
+        assert_eq!(plain(-0.01, 2), "-0.01");
+        assert_eq!(plain(1234.5, 2), "1234.50");
+    }
 }

@@ -114,7 +114,7 @@ impl ScanReport {
 
 /// The summary as (label, text) lines, shared by the table and Markdown renderers.
 pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
-    use super::{count, money, percent};
+    use super::{count, percent};
     let r = &s.rows;
     let mut rows = format!("{} read: {} used", count(r.read), count(r.used));
     if r.anonymous > 0 {
@@ -187,19 +187,11 @@ pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
     ));
     lines.push((
         "revenue lost",
-        format!(
-            "{} a year (last-12-month revenue of the {} defected customers)",
-            money(s.revenue_lost_12m),
-            count(s.count(Status::Defected))
-        ),
+        yearly_revenue_of(s.revenue_lost_12m, s.count(Status::Defected), "defected"),
     ));
     lines.push((
         "revenue at risk",
-        format!(
-            "{} a year (last-12-month revenue of the {} at-risk customers)",
-            money(s.revenue_at_risk_12m),
-            count(s.count(Status::AtRisk))
-        ),
+        yearly_revenue_of(s.revenue_at_risk_12m, s.count(Status::AtRisk), "at-risk"),
     ));
     if !s.rules.is_empty() {
         let by: Vec<String> = s
@@ -210,4 +202,17 @@ pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
         lines.push(("flagged by", by.join(", ")));
     }
     lines
+}
+
+/// "12,345.67 a year (last-12-month revenue of the 12 defected customers)".
+fn yearly_revenue_of(revenue: f64, n: u64, kind: &str) -> String {
+    let money = super::money(revenue);
+    match n {
+        0 => format!("{money} a year (no {kind} customers)"),
+        1 => format!("{money} a year (last-12-month revenue of the 1 {kind} customer)"),
+        n => format!(
+            "{money} a year (last-12-month revenue of the {} {kind} customers)",
+            super::count(n)
+        ),
+    }
 }
