@@ -257,15 +257,62 @@ fn split_balanced(offsets: &[u32], parts: usize) -> Vec<std::ops::Range<usize>> 
     ranges
 }
 
+/// One purchase line, gathered from the columns for one customer.
+#[derive(Clone, Copy, Debug)]
+struct Line {
+    day: Day,
+    hash: u32,
+    amount: f64,
+    store: u32,
+    employee: u32,
+    category: u32,
+}
+
+impl Line {
+    /// Exact duplicates have the same raw fields: the hash says so, and the typed
+    /// fields must agree as well (so a hash collision cannot drop a real line).
+    fn same_as(&self, other: &Line) -> bool {
+        self.hash == other.hash
+            && self.day == other.day
+            && self.amount.to_bits() == other.amount.to_bits()
+            && self.store == other.store
+            && self.employee == other.employee
+            && self.category == other.category
+    }
+}
+
+/// Visits per value of one dimension (store, employee or category).
+#[derive(Default)]
+struct Tally(Vec<(u32, u32)>);
+
+impl Tally {
+    fn add(&mut self, code: u32) {
+        match self.0.iter_mut().find(|(c, _)| *c == code) {
+            Some(t) => t.1 += 1,
+            None => self.0.push((code, 1)),
+        }
+    }
+
+    /// The value with the most visits; ties go to the smaller code (first seen).
+    fn main(&self) -> Option<u32> {
+        self.0
+            .iter()
+            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .map(|t| t.0)
+    }
+}
+
 /// Per-thread scratch space, reused from customer to customer.
 #[derive(Default)]
 struct Buffers {
-    rows: Vec<u32>,
+    lines: Vec<Line>,
     visits: Vec<Visit>,
     refunds: Vec<(Day, f64)>,
     categories: Vec<u32>,
     offsets: Vec<u32>,
-    tally: Vec<(u32, u32)>,
+    stores: Tally,
+    employees: Tally,
+    category_visits: Tally,
 }
 
 impl Buffers {
@@ -278,27 +325,53 @@ impl Buffers {
         counts: &mut GroupCounts,
     ) -> Option<History<'a>> {
         let (days, amounts, hashes) = (p.days(), p.amounts(), p.row_hashes());
-        let categories = p.category_codes();
-        self.rows.clear();
-        self.rows.extend_from_slice(rows);
-        // Date order; equal lines end up side by side.
-        self.rows
-            .sort_unstable_by_key(|&r| (days[r as usize], hashes[r as usize]));
+        let (stores, employees, categories) =
+            (p.store_codes(), p.employee_codes(), p.category_codes());
+        let code = |col: Option<&[u32]>, r: usize| col.map_or(0, |c| c[r]);
+        // Gather once: sorting and grouping then work on contiguous memory.
+        self.lines.clear();
+        self.lines.extend(rows.iter().map(|&r| {
+            let r = r as usize;
+            Line {
+                day: days[r],
+                hash: hashes[r],
+                amount: amounts[r],
+                store: code(stores, r),
+                employee: code(employees, r),
+                category: code(categories, r),
+            }
+        }));
+        // Date order, then the typed fields: the same data exported in another dialect
+        // sums in the same order (to the last bit). Equal lines end up side by side.
+        self.lines.sort_unstable_by_key(|l| {
+            (
+                l.day,
+                l.amount.to_bits(),
+                l.store,
+                l.employee,
+                l.category,
+                l.hash,
+            )
+        });
         self.visits.clear();
         self.refunds.clear();
         self.categories.clear();
         self.offsets.clear();
         self.offsets.push(0);
-        let mut kept_rows: Vec<u32> = Vec::with_capacity(rows.len());
+        self.stores.0.clear();
+        self.employees.0.clear();
+        self.category_visits.0.clear();
+        let lines = &self.lines;
         let mut i = 0;
-        while i < self.rows.len() {
-            let day = days[self.rows[i] as usize];
-            let mut j = i;
-            let (mut spend, mut lines, mut bought) = (0.0, 0u32, false);
+        while i < lines.len() {
+            let day = lines[i].day;
+            let start = i;
+            let (mut spend, mut n_lines) = (0.0, 0u32);
             let cat_start = self.categories.len();
-            while j < self.rows.len() && days[self.rows[j] as usize] == day {
-                let r = self.rows[j] as usize;
-                let duplicate = j > i && hashes[self.rows[j - 1] as usize] == hashes[r];
+            let mut j = i;
+            while j < lines.len() && lines[j].day == day {
+                let line = lines[j];
+                let duplicate = j > start && line.same_as(&lines[j - 1]);
                 j += 1;
                 if duplicate {
                     counts.duplicates += 1;
@@ -307,24 +380,34 @@ impl Buffers {
                     }
                 }
                 counts.used += 1;
-                kept_rows.push(r as u32);
-                let amount = amounts[r];
-                spend += amount;
-                if amount < 0.0 {
+                spend += line.amount;
+                if line.amount < 0.0 {
                     counts.refund_lines += 1;
                     continue;
                 }
-                bought = true;
-                lines += 1;
-                if let Some(cats) = categories {
-                    let c = cats[r];
-                    if !self.categories[cat_start..].contains(&c) {
-                        self.categories.push(c);
-                    }
+                n_lines += 1;
+                // Count each value once per visit.
+                let earlier = &lines[start..j - 1];
+                let bought_before = |f: fn(&Line) -> u32| {
+                    earlier.iter().any(|l| l.amount >= 0.0 && f(l) == f(&line))
+                };
+                if stores.is_some() && !bought_before(|l| l.store) {
+                    self.stores.add(line.store);
+                }
+                if employees.is_some() && !bought_before(|l| l.employee) {
+                    self.employees.add(line.employee);
+                }
+                if categories.is_some() && !bought_before(|l| l.category) {
+                    self.category_visits.add(line.category);
+                    self.categories.push(line.category);
                 }
             }
-            if bought {
-                self.visits.push(Visit { day, spend, lines });
+            if n_lines > 0 {
+                self.visits.push(Visit {
+                    day,
+                    spend,
+                    lines: n_lines,
+                });
                 self.offsets.push(self.categories.len() as u32);
             } else {
                 self.categories.truncate(cat_start);
@@ -336,15 +419,6 @@ impl Buffers {
             // Refunds only: not a customer who visited. Their rows still count as used.
             return None;
         }
-        let main_store = main_of(&mut self.tally, p.store_codes(), &kept_rows, days, amounts);
-        let main_employee = main_of(
-            &mut self.tally,
-            p.employee_codes(),
-            &kept_rows,
-            days,
-            amounts,
-        );
-        let main_category = main_of(&mut self.tally, categories, &kept_rows, days, amounts);
         let mut h = History::new(
             customer,
             &self.visits,
@@ -355,46 +429,9 @@ impl Buffers {
         if categories.is_none() {
             h.offsets = &[];
         }
-        h.main_store = main_store;
-        h.main_employee = main_employee;
-        h.main_category = main_category;
+        h.main_store = stores.and(self.stores.main());
+        h.main_employee = employees.and(self.employees.main());
+        h.main_category = categories.and(self.category_visits.main());
         Some(h)
     }
-}
-
-/// The value of `codes` on the most visits (ties: the smaller code, i.e. first seen).
-fn main_of(
-    tally: &mut Vec<(u32, u32)>,
-    codes: Option<&[u32]>,
-    rows: &[u32],
-    days: &[Day],
-    amounts: &[f64],
-) -> Option<u32> {
-    let codes = codes?;
-    tally.clear();
-    // Rows come in date order: count each value once per visit (day).
-    let mut today: Option<Day> = None;
-    let mut seen_today: Vec<u32> = Vec::new();
-    for &r in rows {
-        let r = r as usize;
-        if amounts[r] < 0.0 {
-            continue;
-        }
-        if today != Some(days[r]) {
-            today = Some(days[r]);
-            seen_today.clear();
-        }
-        if seen_today.contains(&codes[r]) {
-            continue;
-        }
-        seen_today.push(codes[r]);
-        match tally.iter_mut().find(|(c, _)| *c == codes[r]) {
-            Some(t) => t.1 += 1,
-            None => tally.push((codes[r], 1)),
-        }
-    }
-    tally
-        .iter()
-        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
-        .map(|t| t.0)
 }

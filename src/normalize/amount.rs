@@ -18,13 +18,23 @@ const CURRENCIES: [&str; 24] = [
 /// Parses one amount; `None` when it is not a number in this notation.
 pub fn parse_amount(text: &str, mark: DecimalMark) -> Option<f64> {
     let t = text.trim();
-    // Fast path: a plain number.
-    if mark == DecimalMark::Point
-        && !t.is_empty()
+    // Fast path: a plain number ("12.50", or "12,50" with a decimal comma).
+    let decimal_byte = match mark {
+        DecimalMark::Point => b'.',
+        DecimalMark::Comma => b',',
+    };
+    if !t.is_empty()
+        && t.len() <= 32
         && t.bytes()
-            .all(|b| b.is_ascii_digit() || b == b'.' || b == b'-')
+            .all(|b| b.is_ascii_digit() || b == decimal_byte || b == b'-')
     {
-        if let Ok(v) = t.parse::<f64>() {
+        let mut buf = [0u8; 32];
+        buf[..t.len()].copy_from_slice(t.as_bytes());
+        if let Some(b) = buf[..t.len()].iter_mut().find(|b| **b == b',') {
+            *b = b'.';
+        }
+        let plain = std::str::from_utf8(&buf[..t.len()]).unwrap_or("");
+        if let Ok(v) = plain.parse::<f64>() {
             return Some(v).filter(|v| v.is_finite());
         }
     }

@@ -290,6 +290,13 @@ impl DateColumn {
         }
     }
 
+    /// Takes in the state of a later part of the same column (read in parallel).
+    pub fn absorb(&mut self, later: DateColumn) {
+        self.only_mdy = self.only_mdy.take().or(later.only_mdy);
+        self.only_dmy = self.only_dmy.take().or(later.only_dmy);
+        self.example = self.example.take().or(later.example);
+    }
+
     /// Decides, once every value has been read.
     pub fn resolve(self) -> Result<Resolved> {
         match (self.format, self.only_dmy, self.only_mdy) {

@@ -63,8 +63,11 @@ pub fn check(c: &Customer) -> Check {
     let n = gaps.len() as f64;
     let raw_shape = if var > 0.0 { mean * mean / var } else { 20.0 };
     let shape = ((n * raw_shape + SHAPE_PRIOR) / (n + SHAPE_PRIOR)).clamp(0.3, 20.0);
+    if silence <= longest {
+        return Check::Quiet;
+    }
     let p = gamma_survival(f64::from(silence), mean, shape);
-    if p >= cfg.alpha || silence <= longest {
+    if p >= cfg.alpha {
         return Check::Quiet;
     }
     if cfg.seasonal {

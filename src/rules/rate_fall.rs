@@ -71,8 +71,12 @@ pub fn check(c: &Customer, cfg: &RateFallConfig, rule: RuleId) -> Check {
         }
         let recent = h.visits_between(from, end) as u64;
         let ratio = (recent as f64 / f64::from(w)) / (base as f64 / f64::from(base_days));
+        // The ratio is cheap; the test only runs when the ratio could fire.
+        if ratio > cfg.max_ratio {
+            continue;
+        }
         let p = rate_fall_p(recent, f64::from(w), base, f64::from(base_days)) * tried;
-        if ratio > cfg.max_ratio || p >= cfg.alpha {
+        if p >= cfg.alpha {
             continue;
         }
         if best.as_ref().is_none_or(|b| p < b.p) {
