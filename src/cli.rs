@@ -31,6 +31,10 @@ pub struct Cli {
 pub enum Command {
     /// Judge every customer: active, at risk or defected, why, and what it costs
     Scan(Box<cmd::scan::ScanArgs>),
+    /// Defection rate over time and by store, employee, category, cohort or segment
+    Rate(Box<cmd::rate::RateArgs>),
+    /// Lifetime value: what each customer is worth, historically and over a horizon
+    Clv(Box<cmd::clv::ClvArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth

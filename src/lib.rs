@@ -22,6 +22,8 @@ use anyhow::Result;
 pub fn run(cli: &cli::Cli) -> Result<()> {
     match &cli.command {
         cli::Command::Scan(args) => cmd::scan::run(args),
+        cli::Command::Rate(args) => cmd::rate::run(args),
+        cli::Command::Clv(args) => cmd::clv::run(args),
         cli::Command::Rules(args) => cmd::rules::run(args),
         cli::Command::Sample(args) => cmd::sample::run(args),
     }

@@ -5,6 +5,7 @@
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod rate;
 pub mod scan;
 pub mod table;
 

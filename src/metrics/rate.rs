@@ -1,0 +1,1 @@
+//! The defection rate by period and group (see `churn rate`).
