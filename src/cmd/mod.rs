@@ -6,3 +6,44 @@ pub mod rate;
 pub mod rules;
 pub mod sample;
 pub mod scan;
+
+use anyhow::{Context, Result};
+
+use crate::cli::InputArgs;
+use crate::config::Config;
+use crate::load::{self, Role};
+use crate::normalize::{self, Day, Purchases, date::to_day};
+use crate::report;
+
+/// Purchases loaded as the input flags say, with the as-of date they are judged at.
+pub struct Loaded {
+    pub purchases: Purchases,
+    /// `--as-of`, or the last date in the data.
+    pub as_of: Day,
+    pub config: Config,
+}
+
+/// Loads and normalizes the purchases of `input`, writing the rejects file if asked.
+pub fn load_purchases(input: &InputArgs) -> Result<Loaded> {
+    let settings = input.resolve()?;
+    let table = load::open_table(&input.path, &settings.read, &Role::PURCHASE)?;
+    let headers = table.headers.clone();
+    let purchases = normalize::normalize_purchases(table, &settings.values)?;
+    if let Some(path) = &input.rejects {
+        report::write_output(Some(path), |w| {
+            report::csv::rejects(&headers, &purchases.rows.skipped, w)
+        })
+        .with_context(|| format!("{}: cannot write the rejects file", path.display()))?;
+    }
+    let as_of = match input.as_of {
+        Some(d) => to_day(d),
+        None => purchases
+            .last_day
+            .with_context(|| format!("{}: no row has a date", purchases.source))?,
+    };
+    Ok(Loaded {
+        purchases,
+        as_of,
+        config: settings.config,
+    })
+}

@@ -1,5 +1,7 @@
 //! Metrics: figures computed from the rules' verdicts. Pure: typed results, no output.
 
+pub mod btyd;
+pub mod clv;
 pub mod rate;
 pub mod segment;
 pub mod summary;

@@ -1,10 +1,17 @@
-//! JSON: the summary and every customer, with a `schema_version`.
+//! JSON: every result as it is, with a `schema_version`.
 
 use std::io::{self, Write};
+
+use serde::Serialize;
 
 use super::ScanReport;
 
 pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
+    write(report, w)
+}
+
+/// Any result, pretty-printed, ending with a newline.
+pub fn write<T: Serialize>(result: &T, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, result)?;
     writeln!(w)
 }

@@ -2,6 +2,7 @@
 //! is a small renderer writing to any `io::Write`. Output goes to standard output or,
 //! with `-o FILE`, to a file written whole or not at all.
 
+pub mod clv;
 pub mod csv;
 pub mod json;
 pub mod markdown;
@@ -15,7 +16,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
-pub use scan::{CustomerRow, ScanReport};
+pub use scan::{CustomerRow, SCHEMA_VERSION, ScanReport};
 
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]

@@ -84,6 +84,7 @@ pub fn check(c: &Customer) -> Check {
                 k.after
             ),
             since: Some(k.last_day + 1),
+            measure: None,
         }),
         None => Check::Quiet,
     }

@@ -40,6 +40,7 @@ pub fn check(c: &Customer) -> Check {
                     plural(n_visits)
                 ),
                 last,
+                None,
             );
         }
         return Check::Quiet;
@@ -87,15 +88,17 @@ pub fn check(c: &Customer) -> Check {
             median(&gaps)
         ),
         last,
+        Some(p),
     )
 }
 
-fn fired(c: &Customer, evidence: String, last: Day) -> Check {
+fn fired(c: &Customer, evidence: String, last: Day, p: Option<f64>) -> Check {
     Check::Fired(Finding {
         rule: RuleId::Gone,
         status: c.config.rules.gone.status,
         evidence,
         since: Some(last + 1),
+        measure: p,
     })
 }
 

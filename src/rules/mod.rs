@@ -96,6 +96,10 @@ pub struct Finding {
     pub evidence: String,
     /// When the change began, as far as the rule can tell.
     pub since: Option<Day>,
+    /// What the rule measured, for predictions that build on it: `gone`, the
+    /// probability of a silence this long under the customer's own rhythm;
+    /// `partial_defection` and `slowing`, the recent / baseline visit-rate ratio.
+    pub measure: Option<f64>,
 }
 
 /// What a rule concluded about one customer.

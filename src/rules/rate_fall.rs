@@ -97,6 +97,9 @@ pub fn check(c: &Customer, cfg: &RateFallConfig, rule: RuleId) -> Check {
             status: cfg.status,
             evidence: evidence(&f),
             since: Some(f.from),
+            measure: Some(
+                (f.recent as f64 / f64::from(f.window)) / (f.base as f64 / f64::from(f.base_days)),
+            ),
         }),
         None => Check::Quiet,
     }

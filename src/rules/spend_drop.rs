@@ -48,6 +48,7 @@ pub fn check(c: &Customer) -> Check {
             recent.len()
         ),
         since: Some(from),
+        measure: None,
     })
 }
 

@@ -1,0 +1,359 @@
+//! Lifetime value: what each customer is worth in money, historically and over a
+//! horizon, from a buy-till-you-die model fitted to all customers ([`super::btyd`]:
+//! BG/NBD for visits and P(alive), Gamma-Gamma for spend per visit) and corrected by
+//! what the defection rules know.
+//!
+//! Time is counted in weeks of exactly 7 days; a year is 365.25 days (52.18 weeks); a
+//! month in `--horizon 6m` is 365.25 / 12 days. No hidden 30-day months.
+//!
+//! Where the textbook models fail, and what churn does instead:
+//! - **Customers the rules know are gone or halved.** BG/NBD assumes each customer
+//!   keeps their own constant rate until an unobserved "death"; a regular who stopped
+//!   two months ago still gets a sizeable P(alive), and a family now eating elsewhere
+//!   half the time is predicted at their old rate. churn multiplies the prediction by
+//!   what the rule measured: for `gone`, the probability of a silence that long under
+//!   the customer's own rhythm; for `partial_defection` and `slowing`, their recent /
+//!   baseline visit-rate ratio.
+//! - **Seasonal customers** in their off season look dead to BG/NBD (a long silence).
+//!   When the rules recognise the season, churn predicts them as of their last visit
+//!   (the silence is explained): t_x is set to T.
+//! - **One-time buyers and non-positive spend.** Gamma-Gamma is fitted on repeat
+//!   customers whose mean net spend per repeat visit is positive (refunds included);
+//!   everyone else gets the population's expected spend.
+//! - **Fits that do not converge** are reported (iterations, `converged`), never a panic.
+
+use serde::Serialize;
+
+use super::btyd::{self, BgNbd, ClvError, Discounting, Fit, GammaGamma, Rfm, Spend};
+use crate::history::History;
+use crate::normalize::Day;
+use crate::rules::{Judgement, RuleId, Status, seasonal};
+
+pub const DAYS_PER_WEEK: f64 = 7.0;
+pub const DAYS_PER_YEAR: f64 = 365.25;
+pub const WEEKS_PER_YEAR: f64 = DAYS_PER_YEAR / DAYS_PER_WEEK;
+
+/// A length of time: `184d`, `26w`, `6m`, `10y` (a month is 365.25 / 12 days).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Horizon {
+    pub days: f64,
+    /// As written, for output.
+    pub label: &'static str,
+}
+
+/// Parses `184d`, `26w`, `6m` or `10y` into days.
+pub fn parse_horizon(text: &str) -> Result<f64, String> {
+    let t = text.trim();
+    let (number, unit) = t.split_at(t.find(|c: char| c.is_ascii_alphabetic()).unwrap_or(t.len()));
+    let n: f64 = number
+        .parse()
+        .map_err(|_| format!("\"{text}\" is not a horizon; write e.g. 184d, 26w, 6m or 10y"))?;
+    let days = match unit {
+        "d" => n,
+        "w" => n * DAYS_PER_WEEK,
+        "m" => n * DAYS_PER_YEAR / 12.0,
+        "y" => n * DAYS_PER_YEAR,
+        _ => {
+            return Err(format!(
+                "\"{text}\": the unit must be d, w, m or y (e.g. 26w)"
+            ));
+        }
+    };
+    if !(days > 0.0 && days <= 100.0 * DAYS_PER_YEAR) {
+        return Err(format!(
+            "\"{text}\": the horizon must be above 0 and at most 100 years"
+        ));
+    }
+    Ok(days)
+}
+
+/// How to value the future.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Settings {
+    pub horizon_days: f64,
+    /// Annual discount rate (0.10 = 10% a year).
+    pub annual_discount: f64,
+    /// Share of revenue that is profit (1 = value in revenue).
+    pub margin: f64,
+}
+
+/// What the model needs of one customer, as of a date.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CustomerInput {
+    pub customer: u32,
+    /// Repeat visits, time of the last visit and tenure, in weeks since the first visit.
+    pub rfm: Rfm,
+    /// Mean net spend of their repeat visits, when positive.
+    pub mean_spend: Option<f64>,
+    pub historical_revenue: f64,
+    pub visits_12m: u32,
+    pub status: Status,
+    pub rule: Option<RuleId>,
+    /// What the deciding rule measured (see [`crate::rules::Finding::measure`]).
+    pub measure: Option<f64>,
+    pub seasonal: bool,
+}
+
+/// A customer's model inputs from their history and judgement as of `as_of`.
+pub fn customer_input(h: &History, as_of: Day, judgement: &Judgement) -> Option<CustomerInput> {
+    let first = h.first_day()?;
+    let last = h.last_day()?;
+    let weeks = |days: Day| f64::from(days) / DAYS_PER_WEEK;
+    let repeat = &h.visits[1..];
+    let spend: f64 = repeat.iter().map(|v| v.spend).sum();
+    let mean_spend = (!repeat.is_empty() && spend > 0.0).then(|| spend / repeat.len() as f64);
+    let deciding = judgement
+        .findings
+        .iter()
+        .find(|f| Some(f.rule) == judgement.rule);
+    Some(CustomerInput {
+        customer: h.customer,
+        rfm: Rfm {
+            x: repeat.len() as f64,
+            t_x: weeks(last - first),
+            t: weeks(as_of - first),
+        },
+        mean_spend,
+        historical_revenue: h.revenue(),
+        visits_12m: h.visits_between(as_of - 364, as_of + 1) as u32,
+        status: judgement.status,
+        rule: judgement.rule,
+        measure: deciding.and_then(|f| f.measure),
+        seasonal: seasonal::is_seasonal(h, as_of),
+    })
+}
+
+/// One customer's value.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CustomerValue {
+    pub customer: u32,
+    pub historical_revenue: f64,
+    /// Expected visits over the horizon (undiscounted).
+    pub predicted_visits: f64,
+    /// Expected revenue over the horizon (undiscounted, before margin).
+    pub predicted_revenue: f64,
+    pub p_alive: f64,
+    /// Discounted expected profit over the horizon: visits × spend × margin.
+    pub clv: f64,
+    /// Expected spend per visit (Gamma-Gamma, conditional on their own mean).
+    pub expected_spend: f64,
+    /// The same customer's discounted value if they keep coming as before (P(alive) = 1,
+    /// no rule correction): what a defection loses.
+    pub value_if_retained: f64,
+    /// How the rules corrected the textbook prediction, if they did.
+    pub correction: Option<&'static str>,
+    pub frequency: f64,
+    pub recency_weeks: f64,
+    pub tenure_weeks: f64,
+}
+
+/// The fitted models, with their convergence.
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    pub bgnbd: Fit<BgNbd>,
+    pub gamma_gamma: Option<Fit<GammaGamma>>,
+    /// Expected spend per visit of a customer the spend model knows nothing about.
+    pub population_spend: f64,
+    pub customers: usize,
+    pub repeat_customers: usize,
+}
+
+/// The headline figures: what a regular is worth, what defection costs.
+#[derive(Clone, Debug, Serialize)]
+pub struct Headline {
+    /// Mean value over ten years of an active customer with at least 12 visits in the
+    /// last 12 months (monthly or more), discounted, with margin.
+    pub regular_worth_10y: Option<f64>,
+    pub regulars: usize,
+    /// Future value lost with the defected customers: their value over the horizon had
+    /// they kept coming as before.
+    pub value_lost: f64,
+    /// The same for at-risk customers: what is at stake now.
+    pub value_at_risk: f64,
+    pub settings: Settings,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct Values {
+    pub model: Model,
+    pub customers: Vec<CustomerValue>,
+    pub headline: Headline,
+}
+
+/// What makes a customer a "regular" in the headline.
+pub const REGULAR_VISITS_12M: u32 = 12;
+
+/// Fits the models on every customer and values each of them.
+pub fn lifetime_values(inputs: &[CustomerInput], settings: &Settings) -> Result<Values, ClvError> {
+    let rfm: Vec<Rfm> = inputs.iter().map(|c| c.rfm).collect();
+    let bgnbd = btyd::fit_bgnbd(&rfm)?;
+    let spend: Vec<Spend> = inputs
+        .iter()
+        .filter_map(|c| c.mean_spend.map(|mean| Spend { x: c.rfm.x, mean }))
+        .collect();
+    let gamma_gamma = btyd::fit_gamma_gamma(&spend).ok();
+    let population_spend = match gamma_gamma.as_ref().map(|f| f.params.expected_spend()) {
+        Some(Ok(s)) => s,
+        // No usable spend model: the plain mean spend per visit.
+        _ => {
+            let (total, visits) = inputs.iter().fold((0.0, 0.0), |(t, n), c| {
+                (t + c.historical_revenue, n + c.rfm.x + 1.0)
+            });
+            if visits > 0.0 {
+                (total / visits).max(0.0)
+            } else {
+                0.0
+            }
+        }
+    };
+    let model = Model {
+        bgnbd: bgnbd.clone(),
+        gamma_gamma: gamma_gamma.clone(),
+        population_spend,
+        customers: inputs.len(),
+        repeat_customers: spend.len(),
+    };
+    let params = bgnbd.params;
+    let gg = gamma_gamma.map(|f| f.params);
+    let horizon = settings.horizon_days / DAYS_PER_WEEK;
+    let discounting = |horizon_weeks: f64| Discounting {
+        horizon: horizon_weeks,
+        // Enough steps for a smooth discount curve, without a step per week for 10 years.
+        step: (horizon_weeks / 26.0).max(1.0).min(horizon_weeks),
+        annual_rate: settings.annual_discount,
+        periods_per_year: WEEKS_PER_YEAR,
+    };
+    let mut customers = Vec::with_capacity(inputs.len());
+    for c in inputs {
+        let v = value_one(
+            &params,
+            gg.as_ref(),
+            population_spend,
+            c,
+            horizon,
+            &discounting(horizon),
+            settings.margin,
+        )?;
+        customers.push(v);
+    }
+
+    let ten_years = discounting(10.0 * WEEKS_PER_YEAR);
+    let regulars: Vec<&CustomerInput> = inputs
+        .iter()
+        .filter(|c| c.status == Status::Active && c.visits_12m >= REGULAR_VISITS_12M)
+        .collect();
+    let mut worth = 0.0;
+    for c in &regulars {
+        worth += value_one(
+            &params,
+            gg.as_ref(),
+            population_spend,
+            c,
+            10.0 * WEEKS_PER_YEAR,
+            &ten_years,
+            settings.margin,
+        )?
+        .clv;
+    }
+    let value_of = |status: Status| -> f64 {
+        customers
+            .iter()
+            .zip(inputs)
+            .filter(|(_, c)| c.status == status)
+            .map(|(v, _)| v.value_if_retained)
+            .sum::<f64>()
+            + 0.0
+    };
+    let headline = Headline {
+        regular_worth_10y: (!regulars.is_empty()).then(|| worth / regulars.len() as f64),
+        regulars: regulars.len(),
+        value_lost: value_of(Status::Defected),
+        value_at_risk: value_of(Status::AtRisk),
+        settings: *settings,
+    };
+    Ok(Values {
+        model,
+        customers,
+        headline,
+    })
+}
+
+/// Values one customer over `horizon` weeks.
+fn value_one(
+    params: &BgNbd,
+    gg: Option<&GammaGamma>,
+    population_spend: f64,
+    c: &CustomerInput,
+    horizon: f64,
+    discounting: &Discounting,
+    margin: f64,
+) -> Result<CustomerValue, ClvError> {
+    // A seasonal customer's silence is their off season: predict as of their last visit.
+    let rfm = if c.seasonal {
+        Rfm {
+            t_x: c.rfm.t,
+            ..c.rfm
+        }
+    } else {
+        c.rfm
+    };
+    let retained = Rfm {
+        t_x: c.rfm.t,
+        ..c.rfm
+    };
+    let spend = match (gg, c.mean_spend) {
+        (Some(gg), Some(mean)) if c.rfm.x > 0.0 => gg.conditional_expected_spend(c.rfm.x, mean)?,
+        _ => population_spend,
+    };
+    let (factor, correction) = match (c.rule, c.measure) {
+        (Some(RuleId::Gone), Some(p)) => (p.clamp(0.0, 1.0), Some("gone")),
+        (Some(RuleId::PartialDefection), Some(ratio)) => {
+            (ratio.clamp(0.0, 1.0), Some("visit rate fell"))
+        }
+        (Some(RuleId::Slowing), Some(ratio)) => (ratio.clamp(0.0, 1.0), Some("visit rate fell")),
+        _ if c.seasonal && rfm != c.rfm => (1.0, Some("seasonal")),
+        _ => (1.0, None),
+    };
+    let visits = params.conditional_expected_transactions(&rfm, horizon)? * factor;
+    let discounted = params.discounted_expected_transactions(&rfm, discounting)? * factor;
+    let p_alive = if c.seasonal {
+        params.p_alive(&rfm)?
+    } else {
+        params.p_alive(&c.rfm)?
+    };
+    let retained_visits = params.discounted_expected_transactions(&retained, discounting)?;
+    Ok(CustomerValue {
+        customer: c.customer,
+        historical_revenue: c.historical_revenue,
+        predicted_visits: visits,
+        predicted_revenue: visits * spend,
+        p_alive: if correction == Some("gone") {
+            p_alive * factor
+        } else {
+            p_alive
+        },
+        clv: discounted * spend * margin,
+        expected_spend: spend,
+        value_if_retained: retained_visits * spend * margin,
+        correction,
+        frequency: c.rfm.x,
+        recency_weeks: c.rfm.t_x,
+        tenure_weeks: c.rfm.t,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn horizons_have_explicit_units() {
+        assert_eq!(parse_horizon("184d"), Ok(184.0));
+        assert_eq!(parse_horizon("26w"), Ok(182.0));
+        assert!((parse_horizon("6m").unwrap() - 182.625).abs() < 1e-9);
+        assert!((parse_horizon("10y").unwrap() - 3652.5).abs() < 1e-9);
+        assert!(parse_horizon("10").unwrap_err().contains("unit"));
+        assert!(parse_horizon("x").is_err());
+        assert!(parse_horizon("0d").is_err());
+    }
+}
