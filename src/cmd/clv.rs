@@ -57,7 +57,7 @@ pub fn run(args: &ClvArgs) -> Result<()> {
     let names: &[String] = purchases.categories.as_ref().map_or(&[], |d| &d.values);
     let (inputs, _) = history::group(&purchases, as_of, args.input.dedupe, |h| {
         let judgement = rules::judge_named(h, as_of, &rule_config, names);
-        clv::customer_input(h, as_of, &judgement)
+        clv::customer_input(h, as_of, &judgement, args.horizon)
     });
     let inputs: Vec<_> = inputs.into_iter().flatten().collect();
     let settings = Settings {

@@ -91,11 +91,25 @@ pub struct CustomerInput {
     pub rule: Option<RuleId>,
     /// What the deciding rule measured (see [`crate::rules::Finding::measure`]).
     pub measure: Option<f64>,
+    /// Recent / baseline visit rate over the standard windows (last `recent_days`
+    /// against the `baseline_days` before), shrunk toward 1 by its uncertainty.
+    pub recent_ratio: Option<f64>,
+    /// Net spend per visit over the last `recent_days`.
+    pub recent_spend: Option<f64>,
     pub seasonal: bool,
+    /// For seasonal customers: last year's visits over the same calendar days as the
+    /// horizon, against what an even spread of last year's visits would give.
+    pub season_factor: Option<f64>,
 }
 
-/// A customer's model inputs from their history and judgement as of `as_of`.
-pub fn customer_input(h: &History, as_of: Day, judgement: &Judgement) -> Option<CustomerInput> {
+/// A customer's model inputs from their history and judgement as of `as_of`, for a
+/// horizon of `horizon_days`.
+pub fn customer_input(
+    h: &History,
+    as_of: Day,
+    judgement: &Judgement,
+    horizon_days: f64,
+) -> Option<CustomerInput> {
     let first = h.first_day()?;
     let last = h.last_day()?;
     let weeks = |days: Day| f64::from(days) / DAYS_PER_WEEK;
@@ -106,6 +120,21 @@ pub fn customer_input(h: &History, as_of: Day, judgement: &Judgement) -> Option<
         .findings
         .iter()
         .find(|f| Some(f.rule) == judgement.rule);
+    let f = &judgement.figures;
+    // Visits in the recent window, and what their baseline rate would have given: the
+    // ratio of the two, shrunk toward 1 (a Gamma prior worth RATE_PRIOR_VISITS visits),
+    // so a fall seen in a few visits is not taken at face value (regression to the mean).
+    let months = f64::from(f.recent_days) / crate::stats::DAYS_PER_MONTH;
+    let recent_ratio = match (f.recent_visits_per_month, f.baseline_visits_per_month) {
+        (Some(r), Some(b)) if b > 0.0 => {
+            Some((r * months + RATE_PRIOR_VISITS) / (b * months + RATE_PRIOR_VISITS))
+        }
+        _ => None,
+    };
+    let seasonal = seasonal::is_seasonal(h, as_of);
+    let season_factor = seasonal
+        .then(|| season_factor(h, as_of, horizon_days))
+        .flatten();
     Some(CustomerInput {
         customer: h.customer,
         rfm: Rfm {
@@ -119,8 +148,26 @@ pub fn customer_input(h: &History, as_of: Day, judgement: &Judgement) -> Option<
         status: judgement.status,
         rule: judgement.rule,
         measure: deciding.and_then(|f| f.measure),
-        seasonal: seasonal::is_seasonal(h, as_of),
+        recent_ratio,
+        recent_spend: f.recent_spend_per_visit,
+        seasonal,
+        season_factor,
     })
+}
+
+/// Last year's share of visits that fell in the same calendar days as the horizon's
+/// first year, relative to an even spread: 0 when the horizon is all off season, above
+/// 1 in season. Beyond a year, the rest of the horizon counts at the average rate.
+fn season_factor(h: &History, as_of: Day, horizon_days: f64) -> Option<f64> {
+    let year_start = seasonal::year_before(as_of) + 1;
+    let last_year = h.visits_between(year_start, as_of + 1) as f64;
+    if last_year == 0.0 {
+        return None;
+    }
+    let first_year = horizon_days.min(DAYS_PER_YEAR);
+    let window = h.visits_between(year_start, year_start + first_year.round() as Day) as f64;
+    let factor_first_year = window / (last_year * first_year / DAYS_PER_YEAR);
+    Some((factor_first_year * first_year + (horizon_days - first_year)) / horizon_days)
 }
 
 /// One customer's value.
@@ -179,6 +226,9 @@ pub struct Values {
     pub customers: Vec<CustomerValue>,
     pub headline: Headline,
 }
+
+/// Strength, in visits, of the prior that a customer's rate has not changed.
+pub const RATE_PRIOR_VISITS: f64 = 5.0;
 
 /// What makes a customer a "regular" in the headline.
 pub const REGULAR_VISITS_12M: u32 = 12;
@@ -301,37 +351,44 @@ fn value_one(
         t_x: c.rfm.t,
         ..c.rfm
     };
-    let spend = match (gg, c.mean_spend) {
+    let mut spend = match (gg, c.mean_spend) {
         (Some(gg), Some(mean)) if c.rfm.x > 0.0 => gg.conditional_expected_spend(c.rfm.x, mean)?,
         _ => population_spend,
     };
-    let (factor, correction) = match (c.rule, c.measure) {
-        (Some(RuleId::Gone), Some(p)) => (p.clamp(0.0, 1.0), Some("gone")),
-        (Some(RuleId::PartialDefection), Some(ratio)) => {
-            (ratio.clamp(0.0, 1.0), Some("visit rate fell"))
+    // Their spend per visit fell (or a category they always bought stopped): the model's
+    // lifetime mean overstates what they spend now.
+    let mut spend_fell = false;
+    if matches!(c.rule, Some(RuleId::SpendDrop | RuleId::CategoryStop)) {
+        if let Some(recent) = c.recent_spend.filter(|r| *r >= 0.0 && *r < spend) {
+            spend = recent;
+            spend_fell = true;
         }
-        (Some(RuleId::Slowing), Some(ratio)) => (ratio.clamp(0.0, 1.0), Some("visit rate fell")),
-        _ if c.seasonal && rfm != c.rfm => (1.0, Some("seasonal")),
+    }
+    let p_alive = params.p_alive(&rfm)?;
+    let (factor, correction) = match (c.rule, c.measure) {
+        // The rule's probability of a silence this long under their own rhythm replaces
+        // the model's P(alive) when it is lower (not on top of it).
+        (Some(RuleId::Gone), Some(p)) if p < p_alive => (p / p_alive, Some("gone")),
+        // The standard windows' ratio: the rule's own window is the one with the
+        // strongest fall, and would overstate it.
+        (Some(RuleId::PartialDefection), _) => (
+            c.recent_ratio.unwrap_or(1.0).clamp(0.0, 1.0),
+            Some("visit rate fell"),
+        ),
+        _ if c.seasonal => (c.season_factor.unwrap_or(1.0), Some("seasonal")),
+        _ if spend_fell => (1.0, Some("spend fell")),
         _ => (1.0, None),
     };
     let visits = params.conditional_expected_transactions(&rfm, horizon)? * factor;
     let discounted = params.discounted_expected_transactions(&rfm, discounting)? * factor;
-    let p_alive = if c.seasonal {
-        params.p_alive(&rfm)?
-    } else {
-        params.p_alive(&c.rfm)?
-    };
+    let p_alive = p_alive * factor.min(1.0);
     let retained_visits = params.discounted_expected_transactions(&retained, discounting)?;
     Ok(CustomerValue {
         customer: c.customer,
         historical_revenue: c.historical_revenue,
         predicted_visits: visits,
         predicted_revenue: visits * spend,
-        p_alive: if correction == Some("gone") {
-            p_alive * factor
-        } else {
-            p_alive
-        },
+        p_alive,
         clv: discounted * spend * margin,
         expected_spend: spend,
         value_if_retained: retained_visits * spend * margin,

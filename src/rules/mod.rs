@@ -126,6 +126,8 @@ pub struct Figures {
     pub baseline_visits_per_month: Option<f64>,
     /// Visits per month in the recent window (the last `recent_days`).
     pub recent_visits_per_month: Option<f64>,
+    /// The length of that recent window, in days.
+    pub recent_days: u32,
     pub baseline_spend_per_visit: Option<f64>,
     pub recent_spend_per_visit: Option<f64>,
     /// Median days between visits.
@@ -300,6 +302,7 @@ fn figures(c: &Customer) -> Figures {
         revenue_12m: h.revenue_between(c.as_of - 364, end),
         baseline_visits_per_month: (base_len > 0)
             .then(|| k_base as f64 / f64::from(base_len) * DAYS_PER_MONTH),
+        recent_days: hist.recent_days,
         recent_visits_per_month: (recent_len > 0)
             .then(|| k_recent as f64 / f64::from(recent_len) * DAYS_PER_MONTH),
         baseline_spend_per_visit: per_visit(h.revenue_between(base_from, recent_from), k_base),
