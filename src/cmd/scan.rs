@@ -4,6 +4,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::cli::{InputArgs, OutputArgs};
+use crate::metrics::clv;
 use crate::metrics::summary::{self, period_start};
 use crate::report::{self, Format, ScanReport};
 use crate::rules;
@@ -27,8 +28,33 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     } = super::load_purchases(&args.input)?;
     let start = period_start(as_of);
     let rule_config = config.rule_config();
-    let (verdicts, grouped) =
-        rules::apply_rules(&purchases, as_of, start, args.input.dedupe, &rule_config);
+    let value_settings = clv::Settings {
+        horizon_days: 10.0 * clv::DAYS_PER_YEAR,
+        annual_discount: 0.10,
+        margin: 1.0,
+    };
+    let (both, grouped) = rules::apply_rules_with(
+        &purchases,
+        as_of,
+        start,
+        args.input.dedupe,
+        &rule_config,
+        |h, j| clv::customer_input(h, as_of, j, value_settings.horizon_days),
+    );
+    let (verdicts, inputs): (Vec<_>, Vec<_>) = both.into_iter().unzip();
+    let inputs: Vec<_> = inputs.into_iter().flatten().collect();
+    // The value figures are a bonus on top of the scan: a model that cannot be fitted
+    // says so in the summary instead of failing the scan.
+    let value = match clv::fit(&inputs).and_then(|f| f.headline(&inputs, &value_settings)) {
+        Ok(headline) => summary::ValueSummary {
+            headline: Some(headline),
+            unavailable: None,
+        },
+        Err(e) => summary::ValueSummary {
+            headline: None,
+            unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
+        },
+    };
     let summary = summary::summarize(
         &purchases.source,
         summary::date(as_of),
@@ -36,6 +62,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         &purchases.rows,
         &grouped,
         &verdicts,
+        value,
     );
     let report = ScanReport::new(summary, &purchases, &verdicts);
     let format = args.output.format();

@@ -206,7 +206,7 @@ pub struct Model {
 }
 
 /// The headline figures: what a regular is worth, what defection costs.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Headline {
     /// Mean value over ten years of an active customer with at least 12 visits in the
     /// last 12 months (monthly or more), discounted, with margin.
@@ -233,8 +233,15 @@ pub const RATE_PRIOR_VISITS: f64 = 5.0;
 /// What makes a customer a "regular" in the headline.
 pub const REGULAR_VISITS_12M: u32 = 12;
 
-/// Fits the models on every customer and values each of them.
-pub fn lifetime_values(inputs: &[CustomerInput], settings: &Settings) -> Result<Values, ClvError> {
+/// The fitted models, ready to value customers.
+pub struct Fitted {
+    pub model: Model,
+    params: BgNbd,
+    gamma_gamma: Option<GammaGamma>,
+}
+
+/// Fits BG/NBD on every customer and Gamma-Gamma on the repeat customers.
+pub fn fit(inputs: &[CustomerInput]) -> Result<Fitted, ClvError> {
     let rfm: Vec<Rfm> = inputs.iter().map(|c| c.rfm).collect();
     let bgnbd = btyd::fit_bgnbd(&rfm)?;
     let spend: Vec<Spend> = inputs
@@ -256,73 +263,90 @@ pub fn lifetime_values(inputs: &[CustomerInput], settings: &Settings) -> Result<
             }
         }
     };
-    let model = Model {
-        bgnbd: bgnbd.clone(),
-        gamma_gamma: gamma_gamma.clone(),
-        population_spend,
-        customers: inputs.len(),
-        repeat_customers: spend.len(),
-    };
-    let params = bgnbd.params;
-    let gg = gamma_gamma.map(|f| f.params);
-    let horizon = settings.horizon_days / DAYS_PER_WEEK;
-    let discounting = |horizon_weeks: f64| Discounting {
+    Ok(Fitted {
+        params: bgnbd.params,
+        gamma_gamma: gamma_gamma.as_ref().map(|f| f.params),
+        model: Model {
+            bgnbd,
+            gamma_gamma,
+            population_spend,
+            customers: inputs.len(),
+            repeat_customers: spend.len(),
+        },
+    })
+}
+
+impl Fitted {
+    /// Values one customer over the settings' horizon.
+    pub fn value(&self, c: &CustomerInput, settings: &Settings) -> Result<CustomerValue, ClvError> {
+        let horizon = settings.horizon_days / DAYS_PER_WEEK;
+        value_one(
+            &self.params,
+            self.gamma_gamma.as_ref(),
+            self.model.population_spend,
+            c,
+            horizon,
+            &discounting(horizon, settings),
+            settings.margin,
+        )
+    }
+
+    /// The headline figures, valuing only the customers they need.
+    pub fn headline(
+        &self,
+        inputs: &[CustomerInput],
+        settings: &Settings,
+    ) -> Result<Headline, ClvError> {
+        let ten_years = Settings {
+            horizon_days: 10.0 * DAYS_PER_YEAR,
+            ..*settings
+        };
+        let regulars: Vec<&CustomerInput> = inputs
+            .iter()
+            .filter(|c| c.status == Status::Active && c.visits_12m >= REGULAR_VISITS_12M)
+            .collect();
+        let mut worth = 0.0;
+        for c in &regulars {
+            worth += self.value(c, &ten_years)?.clv;
+        }
+        let value_of = |status: Status| -> Result<f64, ClvError> {
+            let mut total = 0.0;
+            for c in inputs.iter().filter(|c| c.status == status) {
+                total += self.value(c, settings)?.value_if_retained;
+            }
+            Ok(total + 0.0)
+        };
+        Ok(Headline {
+            regular_worth_10y: (!regulars.is_empty()).then(|| worth / regulars.len() as f64),
+            regulars: regulars.len(),
+            value_lost: value_of(Status::Defected)?,
+            value_at_risk: value_of(Status::AtRisk)?,
+            settings: *settings,
+        })
+    }
+}
+
+/// Discounting over `horizon_weeks`: enough steps for a smooth discount curve, without a
+/// step per week for ten years.
+fn discounting(horizon_weeks: f64, settings: &Settings) -> Discounting {
+    Discounting {
         horizon: horizon_weeks,
-        // Enough steps for a smooth discount curve, without a step per week for 10 years.
         step: (horizon_weeks / 26.0).max(1.0).min(horizon_weeks),
         annual_rate: settings.annual_discount,
         periods_per_year: WEEKS_PER_YEAR,
-    };
-    let mut customers = Vec::with_capacity(inputs.len());
-    for c in inputs {
-        let v = value_one(
-            &params,
-            gg.as_ref(),
-            population_spend,
-            c,
-            horizon,
-            &discounting(horizon),
-            settings.margin,
-        )?;
-        customers.push(v);
     }
+}
 
-    let ten_years = discounting(10.0 * WEEKS_PER_YEAR);
-    let regulars: Vec<&CustomerInput> = inputs
+/// Fits the models on every customer and values each of them.
+pub fn lifetime_values(inputs: &[CustomerInput], settings: &Settings) -> Result<Values, ClvError> {
+    let fitted = fit(inputs)?;
+    let customers = inputs
         .iter()
-        .filter(|c| c.status == Status::Active && c.visits_12m >= REGULAR_VISITS_12M)
-        .collect();
-    let mut worth = 0.0;
-    for c in &regulars {
-        worth += value_one(
-            &params,
-            gg.as_ref(),
-            population_spend,
-            c,
-            10.0 * WEEKS_PER_YEAR,
-            &ten_years,
-            settings.margin,
-        )?
-        .clv;
-    }
-    let value_of = |status: Status| -> f64 {
-        customers
-            .iter()
-            .zip(inputs)
-            .filter(|(_, c)| c.status == status)
-            .map(|(v, _)| v.value_if_retained)
-            .sum::<f64>()
-            + 0.0
-    };
-    let headline = Headline {
-        regular_worth_10y: (!regulars.is_empty()).then(|| worth / regulars.len() as f64),
-        regulars: regulars.len(),
-        value_lost: value_of(Status::Defected),
-        value_at_risk: value_of(Status::AtRisk),
-        settings: *settings,
-    };
+        .map(|c| fitted.value(c, settings))
+        .collect::<Result<Vec<_>, _>>()?;
+    let headline = fitted.headline(inputs, settings)?;
     Ok(Values {
-        model,
+        model: fitted.model,
         customers,
         headline,
     })

@@ -81,6 +81,16 @@ pub struct Summary {
     pub revenue_lost_12m: f64,
     /// Last-12-month net revenue of at-risk customers: revenue at risk per year.
     pub revenue_at_risk_12m: f64,
+    /// Lifetime-value headline figures (see `churn clv`), or why they are missing.
+    pub value: ValueSummary,
+}
+
+/// The lifetime-value figures of the scan summary.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct ValueSummary {
+    pub headline: Option<crate::metrics::clv::Headline>,
+    /// Why there are no figures (e.g. the model could not be fitted).
+    pub unavailable: Option<String>,
 }
 
 impl Summary {
@@ -100,6 +110,7 @@ pub fn summarize(
     rows: &RowCounts,
     grouped: &GroupCounts,
     verdicts: &[Verdict],
+    value: ValueSummary,
 ) -> Summary {
     let mut reasons: Vec<ReasonCount> = Vec::new();
     for r in &rows.skipped {
@@ -206,6 +217,7 @@ pub fn summarize(
             + 0.0,
         revenue_lost_12m: revenue_of(Status::Defected),
         revenue_at_risk_12m: revenue_of(Status::AtRisk),
+        value,
     }
 }
 

@@ -193,6 +193,43 @@ pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
         "revenue at risk",
         yearly_revenue_of(s.revenue_at_risk_12m, s.count(Status::AtRisk), "at-risk"),
     ));
+    let v = &s.value;
+    match (&v.headline, &v.unavailable) {
+        (Some(h), _) => {
+            let assumptions = format!(
+                "discounted {:.0}% a year, in revenue; see churn clv",
+                h.settings.annual_discount * 100.0
+            );
+            lines.push((
+                "a regular is worth",
+                match h.regular_worth_10y {
+                    Some(w) => format!(
+                        "{} over ten years (mean of the {} active customers with {}+ visits in the last 12 months; {assumptions})",
+                        super::money(w),
+                        count(h.regulars as u64),
+                        crate::metrics::clv::REGULAR_VISITS_12M
+                    ),
+                    None => "no regulars (active, 12+ visits in the last 12 months) to value".into(),
+                },
+            ));
+            lines.push((
+                "future value lost",
+                format!(
+                    "{} over ten years with the defected customers, had they kept coming ({assumptions})",
+                    super::money(h.value_lost)
+                ),
+            ));
+            lines.push((
+                "future value at risk",
+                format!(
+                    "{} over ten years in the at-risk customers ({assumptions})",
+                    super::money(h.value_at_risk)
+                ),
+            ));
+        }
+        (None, Some(why)) => lines.push(("lifetime value", format!("not available: {why}"))),
+        (None, None) => {}
+    }
     if !s.rules.is_empty() {
         let by: Vec<String> = s
             .rules

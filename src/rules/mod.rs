@@ -449,18 +449,35 @@ pub fn apply_rules(
     dedupe: bool,
     config: &RuleConfig,
 ) -> (Vec<Verdict>, crate::history::GroupCounts) {
+    let (both, counts) =
+        apply_rules_with(purchases, as_of, period_start, dedupe, config, |_, _| ());
+    (both.into_iter().map(|(v, ())| v).collect(), counts)
+}
+
+/// [`apply_rules`], also computing `extra` from each customer's history and judgement
+/// in the same pass (e.g. lifetime-value inputs).
+pub fn apply_rules_with<R: Send>(
+    purchases: &crate::normalize::Purchases,
+    as_of: Day,
+    period_start: Day,
+    dedupe: bool,
+    config: &RuleConfig,
+    extra: impl Fn(&History, &Judgement) -> R + Sync,
+) -> (Vec<(Verdict, R)>, crate::history::GroupCounts) {
     let names: &[String] = purchases.categories.as_ref().map_or(&[], |d| &d.values);
     crate::history::group(purchases, as_of, dedupe, |h| {
         let judgement = judge_named(h, as_of, config, names);
         let status_at_start = (judgement.figures.first_visit <= period_start)
             .then(|| judge_named(&h.until(period_start), period_start, config, names).status);
-        Verdict {
+        let more = extra(h, &judgement);
+        let verdict = Verdict {
             customer: h.customer,
             judgement,
             status_at_start,
             main_store: h.main_store,
             main_employee: h.main_employee,
             main_category: h.main_category,
-        }
+        };
+        (verdict, more)
     })
 }
