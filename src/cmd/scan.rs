@@ -44,16 +44,22 @@ pub fn run(args: &ScanArgs) -> Result<()> {
     let (verdicts, inputs): (Vec<_>, Vec<_>) = both.into_iter().unzip();
     let inputs: Vec<_> = inputs.into_iter().flatten().collect();
     // The value figures are a bonus on top of the scan: a model that cannot be fitted
-    // says so in the summary instead of failing the scan.
-    let value = match clv::fit(&inputs).and_then(|f| f.headline(&inputs, &value_settings)) {
-        Ok(headline) => summary::ValueSummary {
-            headline: Some(headline),
-            unavailable: None,
-        },
-        Err(e) => summary::ValueSummary {
-            headline: None,
-            unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
-        },
+    // says so in the summary instead of failing the scan. CSV has no summary, so it
+    // does not pay for the fit.
+    let format = args.output.format();
+    let value = if format == Format::Csv {
+        summary::ValueSummary::default()
+    } else {
+        match clv::fit(&inputs).and_then(|f| f.headline(&inputs, &value_settings)) {
+            Ok(headline) => summary::ValueSummary {
+                headline: Some(headline),
+                unavailable: None,
+            },
+            Err(e) => summary::ValueSummary {
+                headline: None,
+                unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
+            },
+        }
     };
     let summary = summary::summarize(
         &purchases.source,
@@ -65,7 +71,6 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         value,
     );
     let report = ScanReport::new(summary, &purchases, &verdicts);
-    let format = args.output.format();
     report::write_output(args.output.output.as_deref(), |w| match format {
         Format::Table => report::table::scan(&report, args.limit, w),
         Format::Csv => report::csv::scan(&report, w),

@@ -392,6 +392,10 @@ fn hyp2f1_at_one(a: f64, b: f64, c: f64) -> Result<f64, ClvError> {
 ///
 /// Errors: non-finite arguments, `c` a non-positive integer, `z > 1` (branch cut), divergence at
 /// `z = 1`, or no convergence.
+/// From this `a` on, expected transactions use the fixed-drop-out limit (relative
+/// error O(1/a) ≤ 0.1%) instead of a series that would run until it overflows.
+const LIMIT_A: f64 = 1e3;
+
 /// Above this, b and c count as large for the limit form of [`hyp2f1`].
 const LARGE_PARAMETER: f64 = 1e4;
 
@@ -550,7 +554,14 @@ impl BgNbd {
         };
         let c = a + b - 1.0 + x;
         let a_prime = a + b - 1.0 - r;
-        let u = match pochhammer_series(a_prime + 1.0, a, c + 1.0, 2.0, z) {
+        // Far out at the no-drop-out boundary the limit below is accurate to O(1/a) and
+        // the series would only run until it overflows: go straight to the limit.
+        let series = if a >= LIMIT_A {
+            Err(ClvError::InvalidArgument("large a: use the limit".into()))
+        } else {
+            pochhammer_series(a_prime + 1.0, a, c + 1.0, 2.0, z)
+        };
+        let u = match series {
             Ok(s) => s.sum,
             // The series overflows when a·z is large (its terms grow like (a z)^j / j!),
             // which happens near the "no drop-out" boundary of a fit (a, b → ∞ with

@@ -240,12 +240,27 @@ pub struct Fitted {
     gamma_gamma: Option<GammaGamma>,
 }
 
-/// Fits BG/NBD on every customer and Gamma-Gamma on the repeat customers.
+/// The most customers a model is fitted on: four parameters need far fewer, and a
+/// fit's cost grows with the customers (all of them are still valued).
+pub const FIT_SAMPLE: usize = 10_000;
+
+/// Fits BG/NBD on the customers and Gamma-Gamma on the repeat customers; above
+/// [`FIT_SAMPLE`] customers, on a systematic sample (every k-th, so the same input
+/// always gives the same fit).
 pub fn fit(inputs: &[CustomerInput]) -> Result<Fitted, ClvError> {
-    let rfm: Vec<Rfm> = inputs.iter().map(|c| c.rfm).collect();
-    let bgnbd = btyd::fit_bgnbd(&rfm)?;
-    let spend: Vec<Spend> = inputs
-        .iter()
+    let stride = inputs.len().div_ceil(FIT_SAMPLE).max(1);
+    let sample = || inputs.iter().step_by(stride);
+    let rfm: Vec<Rfm> = sample().map(|c| c.rfm).collect();
+    // Data where almost nobody "drops out" in BG/NBD's sense drives a and b to infinity;
+    // extra starts and iterations buy nothing there, and the fit reports that it did
+    // not converge.
+    let options = btyd::FitOptions {
+        max_iters: 200,
+        max_starts: 2,
+        ..btyd::FitOptions::default()
+    };
+    let bgnbd = btyd::fit_bgnbd_with(&rfm, &options)?;
+    let spend: Vec<Spend> = sample()
         .filter_map(|c| c.mean_spend.map(|mean| Spend { x: c.rfm.x, mean }))
         .collect();
     let gamma_gamma = btyd::fit_gamma_gamma(&spend).ok();
@@ -270,7 +285,7 @@ pub fn fit(inputs: &[CustomerInput]) -> Result<Fitted, ClvError> {
             bgnbd,
             gamma_gamma,
             population_spend,
-            customers: inputs.len(),
+            customers: rfm.len(),
             repeat_customers: spend.len(),
         },
     })
