@@ -33,21 +33,26 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         annual_discount: 0.10,
         margin: 1.0,
     };
+    // The value figures are a bonus on top of the scan: a model that cannot be fitted
+    // says so in the summary instead of failing the scan. CSV has no summary, so it
+    // does not pay for them.
+    let format = args.output.format();
+    let with_value = format != Format::Csv;
     let (both, grouped) = rules::apply_rules_with(
         &purchases,
         as_of,
         start,
         args.input.dedupe,
         &rule_config,
-        |h, j| clv::customer_input(h, as_of, j, value_settings.horizon_days),
+        |h, j| {
+            with_value
+                .then(|| clv::customer_input(h, as_of, j, value_settings.horizon_days))
+                .flatten()
+        },
     );
     let (verdicts, inputs): (Vec<_>, Vec<_>) = both.into_iter().unzip();
     let inputs: Vec<_> = inputs.into_iter().flatten().collect();
-    // The value figures are a bonus on top of the scan: a model that cannot be fitted
-    // says so in the summary instead of failing the scan. CSV has no summary, so it
-    // does not pay for the fit.
-    let format = args.output.format();
-    let value = if format == Format::Csv {
+    let value = if !with_value {
         summary::ValueSummary::default()
     } else {
         match clv::fit(&inputs).and_then(|f| f.headline(&inputs, &value_settings)) {
