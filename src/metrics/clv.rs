@@ -173,6 +173,8 @@ fn season_factor(h: &History, as_of: Day, horizon_days: f64) -> Option<f64> {
 /// One customer's value.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CustomerValue {
+    /// The customer's code (reports name the customer instead).
+    #[serde(skip)]
     pub customer: u32,
     pub historical_revenue: f64,
     /// Expected visits over the horizon (undiscounted).

@@ -3,32 +3,23 @@
 use std::io::{self, Write};
 
 use chrono::NaiveDate;
-use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
+use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
 use super::{SCHEMA_VERSION, count, money};
-use crate::metrics::clv::{CustomerInput, DAYS_PER_YEAR, Headline, Model, Values};
+use crate::metrics::clv::{CustomerInput, CustomerValue, DAYS_PER_YEAR, Headline, Model, Values};
 use crate::normalize::{Day, Purchases, date::to_date};
 use crate::rules::Status;
 
-/// One customer's row.
+/// One customer's row: who they are, then their value.
 #[derive(Clone, Debug, Serialize)]
 pub struct ClvRow {
     pub customer_id: String,
     pub status: Status,
-    pub historical_revenue: f64,
-    pub predicted_visits: f64,
-    pub predicted_revenue: f64,
-    pub p_alive: f64,
-    pub clv: f64,
-    pub expected_spend: f64,
-    pub value_if_retained: f64,
-    pub correction: Option<&'static str>,
-    pub frequency: f64,
-    pub recency_weeks: f64,
-    pub tenure_weeks: f64,
+    #[serde(flatten)]
+    pub value: CustomerValue,
 }
 
 /// Everything `churn clv` reports.
@@ -53,27 +44,18 @@ impl ClvReport {
     ) -> ClvReport {
         let mut customers: Vec<ClvRow> = values
             .customers
-            .iter()
+            .into_iter()
             .zip(inputs)
-            .map(|(v, c)| ClvRow {
-                customer_id: purchases.customers.name(v.customer).to_string(),
+            .map(|(value, c)| ClvRow {
+                customer_id: purchases.customers.name(value.customer).to_string(),
                 status: c.status,
-                historical_revenue: v.historical_revenue,
-                predicted_visits: v.predicted_visits,
-                predicted_revenue: v.predicted_revenue,
-                p_alive: v.p_alive,
-                clv: v.clv,
-                expected_spend: v.expected_spend,
-                value_if_retained: v.value_if_retained,
-                correction: v.correction,
-                frequency: v.frequency,
-                recency_weeks: v.recency_weeks,
-                tenure_weeks: v.tenure_weeks,
+                value,
             })
             .collect();
         customers.sort_by(|a, b| {
-            b.clv
-                .total_cmp(&a.clv)
+            b.value
+                .clv
+                .total_cmp(&a.value.clv)
                 .then(a.customer_id.cmp(&b.customer_id))
         });
         ClvReport {
@@ -201,18 +183,18 @@ pub fn csv(report: &ClvReport, w: &mut dyn Write) -> io::Result<()> {
     for c in &report.customers {
         out.write_record([
             c.customer_id.clone(),
-            plain(c.historical_revenue, 2),
-            plain(c.predicted_visits, 3),
-            plain(c.predicted_revenue, 2),
-            plain(c.p_alive, 4),
-            plain(c.clv, 2),
+            plain(c.value.historical_revenue, 2),
+            plain(c.value.predicted_visits, 3),
+            plain(c.value.predicted_revenue, 2),
+            plain(c.value.p_alive, 4),
+            plain(c.value.clv, 2),
             c.status.as_str().to_string(),
-            plain(c.expected_spend, 2),
-            plain(c.value_if_retained, 2),
-            c.correction.unwrap_or("").to_string(),
-            plain(c.frequency, 0),
-            plain(c.recency_weeks, 2),
-            plain(c.tenure_weeks, 2),
+            plain(c.value.expected_spend, 2),
+            plain(c.value.value_if_retained, 2),
+            c.value.correction.unwrap_or("").to_string(),
+            plain(c.value.frequency, 0),
+            plain(c.value.recency_weeks, 2),
+            plain(c.value.tenure_weeks, 2),
         ])?;
     }
     out.flush()
@@ -220,14 +202,7 @@ pub fn csv(report: &ClvReport, w: &mut dyn Write) -> io::Result<()> {
 
 pub fn table(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "churn clv: {}", report.source)?;
-    let mut summary = Table::new();
-    summary
-        .load_preset(NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    for (label, text) in report.summary_lines() {
-        summary.add_row(vec![Cell::new(label), Cell::new(text)]);
-    }
-    writeln!(w, "{summary}")?;
+    writeln!(w, "{}", super::table::summary_table(report.summary_lines()))?;
     writeln!(
         w,
         "\nMost valuable customers over {} ({} of {}):",
@@ -253,11 +228,11 @@ pub fn table(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<
         table.add_row(vec![
             Cell::new(&c.customer_id),
             Cell::new(c.status.label()),
-            right(money(c.historical_revenue)),
-            right(format!("{:.1}", c.predicted_visits)),
-            right(format!("{:.2}", c.p_alive)),
-            right(money(c.clv)),
-            Cell::new(c.correction.unwrap_or("")),
+            right(money(c.value.historical_revenue)),
+            right(format!("{:.1}", c.value.predicted_visits)),
+            right(format!("{:.2}", c.value.p_alive)),
+            right(money(c.value.clv)),
+            Cell::new(c.value.correction.unwrap_or("")),
         ]);
     }
     writeln!(w, "{table}")
@@ -284,11 +259,11 @@ pub fn markdown(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Resu
             "| {} | {} | {} | {:.1} | {:.2} | {} | {} |",
             c.customer_id.replace('|', "\\|"),
             c.status.label(),
-            money(c.historical_revenue),
-            c.predicted_visits,
-            c.p_alive,
-            money(c.clv),
-            c.correction.unwrap_or("")
+            money(c.value.historical_revenue),
+            c.value.predicted_visits,
+            c.value.p_alive,
+            money(c.value.clv),
+            c.value.correction.unwrap_or("")
         )?;
     }
     Ok(())

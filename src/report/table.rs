@@ -8,18 +8,23 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use super::scan::summary_lines;
 use super::{ScanReport, count, money};
 
+/// (label, text) lines as a borderless two-column table.
+pub fn summary_table(lines: Vec<(&'static str, String)>) -> Table {
+    let mut table = Table::new();
+    table
+        .load_preset(NOTHING)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    for (label, text) in lines {
+        table.add_row(vec![Cell::new(label), Cell::new(text)]);
+    }
+    table
+}
+
 /// The summary, then the flagged customers (at most `limit`), highest value first.
 pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(w, "churn scan: {}", s.source)?;
-    let mut summary = Table::new();
-    summary
-        .load_preset(NOTHING)
-        .set_content_arrangement(ContentArrangement::Dynamic);
-    for (label, text) in summary_lines(s) {
-        summary.add_row(vec![Cell::new(label), Cell::new(text)]);
-    }
-    writeln!(w, "{summary}")?;
+    writeln!(w, "{}", summary_table(summary_lines(s)))?;
 
     let flagged: Vec<_> = report.flagged().collect();
     if flagged.is_empty() {
