@@ -52,6 +52,7 @@ pub fn run(args: &ClvArgs) -> Result<()> {
         purchases,
         as_of,
         config,
+        ..
     } = super::load_purchases(&args.input)?;
     let rule_config = config.rule_config();
     let names: &[String] = purchases.categories.as_ref().map_or(&[], |d| &d.values);

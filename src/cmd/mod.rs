@@ -21,6 +21,8 @@ pub struct Loaded {
     /// `--as-of`, or the last date in the data.
     pub as_of: Day,
     pub config: Config,
+    /// The input's header row, as written.
+    pub headers: Vec<String>,
 }
 
 /// Loads and normalizes the purchases of `input`, writing the rejects file if asked.
@@ -45,5 +47,6 @@ pub fn load_purchases(input: &InputArgs) -> Result<Loaded> {
         purchases,
         as_of,
         config: settings.config,
+        headers,
     })
 }

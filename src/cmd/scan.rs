@@ -25,6 +25,7 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         purchases,
         as_of,
         config,
+        ..
     } = super::load_purchases(&args.input)?;
     let start = period_start(as_of);
     let rule_config = config.rule_config();

@@ -21,13 +21,13 @@ pub use scan::{CustomerRow, SCHEMA_VERSION, ScanReport};
 /// Output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
-    /// Summary and flagged customers as tables, for reading in a terminal.
+    /// Tables for reading in a terminal.
     Table,
-    /// One row per customer (every customer), for spreadsheets and pipes.
+    /// Every row, plain numbers and ISO dates, for spreadsheets and pipes.
     Csv,
-    /// Summary and every customer, with a schema_version.
+    /// Everything, with a schema_version.
     Json,
-    /// Summary and flagged customers, for wikis and e-mail.
+    /// For wikis and e-mail.
     Markdown,
 }
 

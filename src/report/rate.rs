@@ -1,1 +1,480 @@
-//! Renderers for `churn rate`.
+//! Renderers for `churn rate`: one [`RateReport`], four formats. Every figure names its
+//! period ("defection rate, 12 months to 2026-10-31").
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use super::csv::plain;
+use super::{count, money, percent};
+use crate::metrics::rate::{CohortMatrix, Dimension, RateTable, TenureCurve};
+use crate::metrics::segment::INFREQUENT_GAP_DAYS;
+use crate::normalize::Day;
+use crate::normalize::date::to_date;
+
+/// The version of the JSON output's shape; bumped when a field changes meaning or goes.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything `churn rate` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct RateReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub as_of: NaiveDate,
+    #[serde(flatten)]
+    pub view: RateView,
+}
+
+/// One of the three things `churn rate` computes.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "view", rename_all = "snake_case")]
+pub enum RateView {
+    Rates(RateTable),
+    Cohorts(CohortMatrix),
+    Tenure(TenureCurve),
+}
+
+impl RateReport {
+    pub fn new(source: &str, as_of: Day, view: RateView) -> RateReport {
+        RateReport {
+            schema_version: SCHEMA_VERSION,
+            source: source.to_string(),
+            as_of: to_date(as_of),
+            view,
+        }
+    }
+
+    /// What the figures are, and over which period, in one line.
+    pub fn title(&self) -> String {
+        match &self.view {
+            RateView::Rates(t) => rates_title(t, self.as_of),
+            RateView::Cohorts(m) => format!(
+                "cohort retention as of {}: share of each first-visit {unit}'s customers not \
+                 defected at the end of each {unit} since",
+                self.as_of,
+                unit = m.unit.name()
+            ),
+            RateView::Tenure(_) => format!(
+                "net revenue per customer by year since their first visit, years complete by {}",
+                self.as_of
+            ),
+        }
+    }
+}
+
+fn rates_title(t: &RateTable, as_of: NaiveDate) -> String {
+    let by = if t.kind == Dimension::Overall {
+        String::new()
+    } else {
+        format!(" by {}", t.dimension)
+    };
+    match (t.rows.first(), t.rows.last()) {
+        (Some(first), Some(last)) if first.period_end != last.period_end => {
+            format!(
+                "defection rate{by}, {} to each {} end, {} to {}",
+                t.period.label(),
+                t.dimension,
+                first.group,
+                last.group
+            )
+        }
+        (Some(row), _) => format!(
+            "defection rate{by}, {} to {}: customers active on {}, defected by {}",
+            t.period.label(),
+            row.period_end,
+            row.period_start,
+            row.period_end
+        ),
+        (None, _) => format!("defection rate{by}, {} to {as_of}", t.period.label()),
+    }
+}
+
+/// When there is no row: why.
+fn no_rows(t: &RateTable, as_of: NaiveDate) -> String {
+    let data = t
+        .data_start
+        .map_or(String::new(), |d| format!(" The data begins on {d}."));
+    if let Dimension::Trend(_) = t.kind {
+        format!(
+            "No {} end up to {as_of} has {} of data before it.{data} A shorter --period gives \
+             a trend sooner.",
+            t.dimension,
+            t.period.label()
+        )
+    } else {
+        format!(
+            "No customer was active at the start of the period.{data} A shorter --period \
+             (month, quarter) needs less history."
+        )
+    }
+}
+
+/// A share for a dense matrix: `87%`.
+fn whole_percent(share: f64) -> String {
+    format!("{:.0}%", share * 100.0)
+}
+
+const SMALL_NOTE: &str = "too few to judge";
+
+/// What the groups of `--by segment` and `--by value` mean, and which trend rows come too
+/// early, when they need saying.
+fn groups_footer(t: &RateTable) -> Option<String> {
+    let start = t.rows.first()?.period_start;
+    match (t.kind, t.value_bands) {
+        (Dimension::Trend(_), _) => early_footer(t),
+        (Dimension::Segment, _) => Some(format!(
+            "Segments on {start}: new (first visit less than {} days before), one_visit, \
+             seasonal (an off season that recurs), infrequent (usual gap {} days or more), \
+             regular (the rest).",
+            t.new_days, INFREQUENT_GAP_DAYS
+        )),
+        (Dimension::Value, Some(b)) => Some(format!(
+            "Value bands by last-12-month revenue on {start} (tertiles): low up to {}, mid \
+             up to {}, high above.",
+            money(b.low_max),
+            money(b.mid_max)
+        )),
+        _ => None,
+    }
+}
+
+/// Trend rows that start before the rules can judge anyone: every customer is new then.
+fn early_footer(t: &RateTable) -> Option<String> {
+    let data_start = t.data_start?;
+    let new_days = i64::from(t.new_days);
+    let early: Vec<&str> = t
+        .rows
+        .iter()
+        .filter(|r| (r.period_start - data_start).num_days() < new_days)
+        .map(|r| r.group.as_str())
+        .collect();
+    let (first, last) = (early.first()?, early.last()?);
+    let rows = if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    };
+    Some(format!(
+        "{rows}: the period starts less than {} days after the data begins ({data_start}), \
+         so every customer counts as active at its start (too new to judge).",
+        t.new_days
+    ))
+}
+
+fn small_footer(t: &RateTable) -> String {
+    format!(
+        "\"{SMALL_NOTE}\": fewer than {} customers active at the start (--min-customers).",
+        t.min_customers
+    )
+}
+
+/// Terminal tables.
+pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "churn rate: {}", report.source)?;
+    writeln!(w, "{}", report.title())?;
+    let mut table = Table::new();
+    table
+        .load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic);
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
+    match &report.view {
+        RateView::Rates(t) => {
+            if t.rows.is_empty() {
+                return writeln!(w, "{}", no_rows(t, report.as_of));
+            }
+            let any_small = t.rows.iter().any(|r| r.small);
+            let mut header = vec![
+                t.dimension,
+                "customers",
+                "defected",
+                "rate",
+                "95% interval",
+                "revenue lost/year",
+            ];
+            if any_small {
+                header.push("note");
+            }
+            table.set_header(header);
+            for r in &t.rows {
+                let mut row = vec![
+                    Cell::new(&r.group),
+                    right(count(r.customers)),
+                    right(count(r.defected)),
+                    right(percent(r.defection_rate)),
+                    right(format!("{}–{}", percent(r.rate_low), percent(r.rate_high))),
+                    right(money(r.revenue_lost)),
+                ];
+                if any_small {
+                    row.push(Cell::new(if r.small { SMALL_NOTE } else { "" }));
+                }
+                table.add_row(row);
+            }
+            writeln!(w, "{table}")?;
+            if let Some(text) = groups_footer(t) {
+                writeln!(w, "{text}")?;
+            }
+            if any_small {
+                writeln!(w, "{}", small_footer(t))?;
+            }
+        }
+        RateView::Cohorts(m) => {
+            let grid = CohortGrid::new(m);
+            if grid.rows.is_empty() {
+                return writeln!(w, "No month has ended since the first visit.");
+            }
+            let mut header = vec!["cohort".to_string(), "customers".to_string()];
+            header.extend((0..grid.width).map(|k| k.to_string()));
+            table.set_header(header);
+            for (cohort, customers, shares) in &grid.rows {
+                let mut row = vec![Cell::new(cohort), right(count(*customers))];
+                row.extend(
+                    shares
+                        .iter()
+                        .map(|s| right(s.map_or(String::new(), whole_percent))),
+                );
+                table.add_row(row);
+            }
+            writeln!(w, "{table}")?;
+            writeln!(
+                w,
+                "Columns: {} since the first visit (0 = the {} of the first visit).",
+                m.unit.since_column().trim_end_matches("_since"),
+                m.unit.name()
+            )?;
+        }
+        RateView::Tenure(c) => {
+            if c.rows.is_empty() {
+                return writeln!(w, "No customer has a complete year yet.");
+            }
+            table.set_header(vec![
+                "year",
+                "customers",
+                "revenue",
+                "per customer",
+                "visiting",
+                "per visiting customer",
+            ]);
+            for r in &c.rows {
+                table.add_row(vec![
+                    right(r.tenure_year.to_string()),
+                    right(count(r.customers)),
+                    right(money(r.revenue)),
+                    right(money(r.revenue_per_customer)),
+                    right(count(r.visiting)),
+                    right(money(r.revenue_per_visiting)),
+                ]);
+            }
+            writeln!(w, "{table}")?;
+        }
+    }
+    Ok(())
+}
+
+/// The cohort matrix pivoted: (cohort, customers, share per step).
+struct CohortGrid {
+    rows: Vec<(String, u64, Vec<Option<f64>>)>,
+    width: usize,
+}
+
+impl CohortGrid {
+    fn new(m: &CohortMatrix) -> CohortGrid {
+        let mut rows: Vec<(String, u64, Vec<Option<f64>>)> = Vec::new();
+        for c in &m.cells {
+            if rows.last().is_none_or(|r| r.0 != c.cohort) {
+                rows.push((c.cohort.clone(), c.customers, Vec::new()));
+            }
+            if let Some(row) = rows.last_mut() {
+                let k = c.since as usize;
+                if row.2.len() <= k {
+                    row.2.resize(k + 1, None);
+                }
+                row.2[k] = Some(c.share_active);
+            }
+        }
+        let width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
+        for r in &mut rows {
+            r.2.resize(width, None);
+        }
+        CohortGrid { rows, width }
+    }
+}
+
+/// Escapes text for a Markdown table cell.
+fn md(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+/// Markdown for wikis and e-mail.
+pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "# churn rate: {}\n", md(&report.source))?;
+    writeln!(w, "{}\n", md(&report.title()))?;
+    match &report.view {
+        RateView::Rates(t) => {
+            if t.rows.is_empty() {
+                return writeln!(w, "{}", no_rows(t, report.as_of));
+            }
+            let any_small = t.rows.iter().any(|r| r.small);
+            let note = if any_small { " note |" } else { "" };
+            let rule = if any_small { "---|" } else { "" };
+            writeln!(
+                w,
+                "| {} | customers | defected | rate | 95% interval | revenue lost/year |{note}",
+                t.dimension
+            )?;
+            writeln!(w, "|---|---:|---:|---:|---:|---:|{rule}")?;
+            for r in &t.rows {
+                let small = match (any_small, r.small) {
+                    (false, _) => String::new(),
+                    (true, false) => "  |".to_string(),
+                    (true, true) => format!(" {SMALL_NOTE} |"),
+                };
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {}–{} | {} |{small}",
+                    md(&r.group),
+                    count(r.customers),
+                    count(r.defected),
+                    percent(r.defection_rate),
+                    percent(r.rate_low),
+                    percent(r.rate_high),
+                    money(r.revenue_lost)
+                )?;
+            }
+            if let Some(text) = groups_footer(t) {
+                writeln!(w, "\n{}", md(&text))?;
+            }
+            if any_small {
+                writeln!(w, "\n{}", small_footer(t))?;
+            }
+        }
+        RateView::Cohorts(m) => {
+            let grid = CohortGrid::new(m);
+            if grid.rows.is_empty() {
+                return writeln!(w, "No month has ended since the first visit.");
+            }
+            let steps: String = (0..grid.width).map(|k| format!(" {k} |")).collect();
+            writeln!(w, "| cohort | customers |{steps}")?;
+            writeln!(w, "|---|---:|{}", "---:|".repeat(grid.width))?;
+            for (cohort, customers, shares) in &grid.rows {
+                let cells: String = shares
+                    .iter()
+                    .map(|s| format!(" {} |", s.map_or(String::new(), whole_percent)))
+                    .collect();
+                writeln!(w, "| {} | {} |{cells}", md(cohort), count(*customers))?;
+            }
+            writeln!(
+                w,
+                "\nColumns: {} since the first visit (0 = the {} of the first visit).",
+                m.unit.since_column().trim_end_matches("_since"),
+                m.unit.name()
+            )?;
+        }
+        RateView::Tenure(c) => {
+            if c.rows.is_empty() {
+                return writeln!(w, "No customer has a complete year yet.");
+            }
+            writeln!(
+                w,
+                "| year | customers | revenue | per customer | visiting | per visiting customer |"
+            )?;
+            writeln!(w, "|---:|---:|---:|---:|---:|---:|")?;
+            for r in &c.rows {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} |",
+                    r.tenure_year,
+                    count(r.customers),
+                    money(r.revenue),
+                    money(r.revenue_per_customer),
+                    count(r.visiting),
+                    money(r.revenue_per_visiting)
+                )?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The CSV columns after the group column of the defection-rate table.
+pub const RATE_COLUMNS: [&str; 7] = [
+    "customers",
+    "defected",
+    "defection_rate",
+    "rate_low",
+    "rate_high",
+    "revenue_lost",
+    "small",
+];
+
+/// CSV: plain numbers, ISO dates; the rates table's first column is its dimension,
+/// the cohort matrix in long form.
+pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    match &report.view {
+        RateView::Rates(t) => {
+            let mut header = vec![t.dimension];
+            header.extend(RATE_COLUMNS);
+            out.write_record(&header)?;
+            for r in &t.rows {
+                out.write_record([
+                    r.group.clone(),
+                    r.customers.to_string(),
+                    r.defected.to_string(),
+                    plain(r.defection_rate, 4),
+                    plain(r.rate_low, 4),
+                    plain(r.rate_high, 4),
+                    plain(r.revenue_lost, 2),
+                    r.small.to_string(),
+                ])?;
+            }
+        }
+        RateView::Cohorts(m) => {
+            out.write_record([
+                "cohort",
+                m.unit.since_column(),
+                "customers",
+                "active",
+                "share_active",
+            ])?;
+            for c in &m.cells {
+                out.write_record([
+                    c.cohort.clone(),
+                    c.since.to_string(),
+                    c.customers.to_string(),
+                    c.active.to_string(),
+                    plain(c.share_active, 4),
+                ])?;
+            }
+        }
+        RateView::Tenure(c) => {
+            out.write_record([
+                "tenure_year",
+                "customers",
+                "revenue",
+                "revenue_per_customer",
+                "visiting",
+                "revenue_per_visiting",
+            ])?;
+            for r in &c.rows {
+                out.write_record([
+                    r.tenure_year.to_string(),
+                    r.customers.to_string(),
+                    plain(r.revenue, 2),
+                    plain(r.revenue_per_customer, 2),
+                    r.visiting.to_string(),
+                    plain(r.revenue_per_visiting, 2),
+                ])?;
+            }
+        }
+    }
+    out.flush()
+}
+
+/// JSON: the whole report, with a `schema_version` and a `view` (rates, cohorts, tenure).
+pub fn json(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    writeln!(w)
+}
