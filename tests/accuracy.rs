@@ -14,6 +14,8 @@ struct Tally {
     customers: usize,
     flagged: usize,
     exact: usize,
+    /// Right by the 90-day rule of thumb (no visit for 90 days = lost), for reference.
+    rule_of_thumb: usize,
 }
 
 fn run(customers: usize, seed: u64) -> HashMap<Behaviour, Tally> {
@@ -51,7 +53,12 @@ fn run(customers: usize, seed: u64) -> HashMap<Behaviour, Tally> {
             customers: 0,
             flagged: 0,
             exact: 0,
+            rule_of_thumb: 0,
         });
+        let silent_90 = v.judgement.figures.days_since_last_visit > 90;
+        if silent_90 == (expected != "active") {
+            t.rule_of_thumb += 1;
+        }
         t.customers += 1;
         let flagged = v.judgement.status != Status::Active;
         if flagged == (expected != "active") {
@@ -73,17 +80,18 @@ fn run(customers: usize, seed: u64) -> HashMap<Behaviour, Tally> {
         }
     }
     eprintln!(
-        "{:<18} {:>9} {:>9} {:>12}",
-        "behaviour", "customers", "correct", "exact status"
+        "{:<18} {:>9} {:>9} {:>12} {:>12}",
+        "behaviour", "customers", "correct", "exact status", "90-day rule"
     );
     for b in Behaviour::ALL {
         if let Some(t) = tally.get(&b) {
             eprintln!(
-                "{:<18} {:>9} {:>8.1}% {:>11.1}%",
+                "{:<18} {:>9} {:>8.1}% {:>11.1}% {:>11.1}%",
                 b.name(),
                 t.customers,
                 100.0 * t.flagged as f64 / t.customers as f64,
-                100.0 * t.exact as f64 / t.customers as f64
+                100.0 * t.exact as f64 / t.customers as f64,
+                100.0 * t.rule_of_thumb as f64 / t.customers as f64
             );
         }
     }
@@ -107,6 +115,8 @@ fn planted_behaviours_are_found() {
     let is_active = |b: Behaviour| b.expected_status() == "active";
     let recall = share(&|b| !is_active(b), &|t| t.flagged);
     let false_flags = 1.0 - share(&is_active, &|t| t.flagged);
+    let thumb = share(&|b| !is_active(b), &|t| t.rule_of_thumb);
+    let thumb_false = 1.0 - share(&is_active, &|t| t.rule_of_thumb);
     eprintln!(
         "flagged {:.1}% of planted defectors and at-risk customers",
         recall * 100.0
@@ -114,6 +124,16 @@ fn planted_behaviours_are_found() {
     eprintln!(
         "flagged {:.1}% of truly active customers",
         false_flags * 100.0
+    );
+    eprintln!(
+        "the 90-day rule of thumb: {:.1}% and {:.1}%",
+        thumb * 100.0,
+        thumb_false * 100.0
+    );
+    // The point of judging each customer by their own history.
+    assert!(
+        recall > thumb + 0.3,
+        "rules {recall} vs 90-day rule {thumb}"
     );
     assert!(recall >= 0.90, "recall {recall}");
     assert!(false_flags <= 0.03, "false flags {false_flags}");
