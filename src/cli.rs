@@ -155,6 +155,7 @@ impl InputArgs {
             store: self.store_col.clone(),
             employee: self.employee_col.clone(),
             category: self.category_col.clone(),
+            ..ColumnNames::default()
         };
         Ok(InputSettings {
             read: ReadOptions {
@@ -169,6 +170,49 @@ impl InputArgs {
             },
             config,
         })
+    }
+}
+
+/// A customer-feedback file and how to read its columns.
+#[derive(Debug, Args)]
+pub struct FeedbackArgs {
+    /// Feedback CSV: customer id, date, and any of reason, comment, expected and
+    /// perceived ratings (read like purchases: any dialect, encoding, header language)
+    #[arg(long, value_name = "FILE", help_heading = "Feedback")]
+    pub feedback: Option<PathBuf>,
+    /// Feedback column with the customer id
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub feedback_customer_col: Option<String>,
+    /// Feedback column with the date
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub feedback_date_col: Option<String>,
+    /// Feedback column with the reason (a code or a short text)
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub reason_col: Option<String>,
+    /// Feedback column with free-text comments
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub comment_col: Option<String>,
+    /// Feedback column with the expected quality (a rating, e.g. 1-5)
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub expected_col: Option<String>,
+    /// Feedback column with the perceived quality (same scale)
+    #[arg(long, value_name = "NAME", help_heading = "Feedback")]
+    pub perceived_col: Option<String>,
+}
+
+impl FeedbackArgs {
+    /// Explicit feedback column names: flags over the config's `[feedback_columns]`.
+    pub fn columns(&self, config: &Config) -> ColumnNames {
+        ColumnNames {
+            customer: self.feedback_customer_col.clone(),
+            date: self.feedback_date_col.clone(),
+            reason: self.reason_col.clone(),
+            comment: self.comment_col.clone(),
+            expected: self.expected_col.clone(),
+            perceived: self.perceived_col.clone(),
+            ..ColumnNames::default()
+        }
+        .or(&config.feedback_columns)
     }
 }
 

@@ -43,6 +43,14 @@ pub struct Config {
     pub input: InputConfig,
     #[serde(skip_serializing_if = "is_default_columns")]
     pub columns: ColumnNames,
+    /// Column names of the feedback file (`[feedback_columns]`).
+    #[serde(skip_serializing_if = "is_default_columns")]
+    pub feedback_columns: ColumnNames,
+    /// Feedback reasons by name: a text or code as customers or tills write it (compared
+    /// without case, spacing or punctuation) → the named reason it counts as
+    /// (`[reasons]`, e.g. `"cmp" = "Competitor cheaper"`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub reasons: std::collections::BTreeMap<String, String>,
     pub history: HistoryConfig,
     pub rules: Rules,
 }

@@ -13,6 +13,14 @@ pub enum Role {
     Store,
     Employee,
     Category,
+    /// Feedback: why the customer left or complained (a code or a short text).
+    Reason,
+    /// Feedback: free text.
+    Comment,
+    /// Feedback: the quality the customer expected (a rating such as 1–5).
+    Expected,
+    /// Feedback: the quality they perceived (same scale).
+    Perceived,
 }
 
 impl Role {
@@ -26,6 +34,17 @@ impl Role {
     ];
 
     /// The name used in messages and in the `[columns]` table of the config file.
+    /// The columns of a feedback file.
+    pub const FEEDBACK: [Role; 6] = [
+        Role::Customer,
+        Role::Date,
+        Role::Reason,
+        Role::Comment,
+        Role::Expected,
+        Role::Perceived,
+    ];
+
+    /// The name used in messages and in the `[columns]` table of the config file.
     pub fn name(self) -> &'static str {
         match self {
             Role::Customer => "customer",
@@ -34,17 +53,28 @@ impl Role {
             Role::Store => "store",
             Role::Employee => "employee",
             Role::Category => "category",
+            Role::Reason => "reason",
+            Role::Comment => "comment",
+            Role::Expected => "expected",
+            Role::Perceived => "perceived",
         }
     }
 
-    pub fn flag(self) -> &'static str {
-        match self {
-            Role::Customer => "--customer-col",
-            Role::Date => "--date-col",
-            Role::Amount => "--amount-col",
-            Role::Store => "--store-col",
-            Role::Employee => "--employee-col",
-            Role::Category => "--category-col",
+    /// The flag that names this column explicitly, in a purchases or a feedback file.
+    pub fn flag(self, feedback: bool) -> &'static str {
+        match (self, feedback) {
+            (Role::Customer, true) => "--feedback-customer-col",
+            (Role::Date, true) => "--feedback-date-col",
+            (Role::Customer, false) => "--customer-col",
+            (Role::Date, false) => "--date-col",
+            (Role::Amount, _) => "--amount-col",
+            (Role::Store, _) => "--store-col",
+            (Role::Employee, _) => "--employee-col",
+            (Role::Category, _) => "--category-col",
+            (Role::Reason, _) => "--reason-col",
+            (Role::Comment, _) => "--comment-col",
+            (Role::Expected, _) => "--expected-col",
+            (Role::Perceived, _) => "--perceived-col",
         }
     }
 
@@ -322,6 +352,127 @@ impl Role {
                 "kategori produk",
                 "jenis",
             ],
+            Role::Reason => &[
+                "reason",
+                "reason code",
+                "churn reason",
+                "cancel reason",
+                "cancellation reason",
+                "cause",
+                "topic",
+                "complaint",
+                "issue",
+                "orsak",
+                "anledning",
+                "arsak",
+                "grunn",
+                "arsag",
+                "aarsag",
+                "grund",
+                "ursache",
+                "beschwerdegrund",
+                "kundigungsgrund",
+                "raison",
+                "motif",
+                "cause du depart",
+                "motivo",
+                "razon",
+                "causa",
+                "ragione",
+                "reden",
+                "oorzaak",
+                "alasan",
+                "sebab",
+            ],
+            Role::Comment => &[
+                "comment",
+                "comments",
+                "feedback",
+                "feedback text",
+                "text",
+                "remark",
+                "remarks",
+                "note",
+                "notes",
+                "message",
+                "review",
+                "verbatim",
+                "kommentar",
+                "synpunkt",
+                "synpunkter",
+                "meddelande",
+                "bemaerkning",
+                "fritekst",
+                "bemerkung",
+                "anmerkung",
+                "commentaire",
+                "remarque",
+                "avis",
+                "comentario",
+                "comentarios",
+                "observaciones",
+                "commento",
+                "opmerking",
+                "commentaar",
+                "toelichting",
+                "komentar",
+                "catatan",
+                "ulasan",
+                "pesan",
+            ],
+            Role::Expected => &[
+                "expected",
+                "expectation",
+                "expected rating",
+                "expected quality",
+                "expectation score",
+                "forvantning",
+                "forvantat",
+                "forventning",
+                "erwartung",
+                "erwartet",
+                "attente",
+                "attentes",
+                "expectativa",
+                "aspettativa",
+                "aspettativa voto",
+                "verwachting",
+                "harapan",
+                "ekspektasi",
+            ],
+            Role::Perceived => &[
+                "perceived",
+                "perceived rating",
+                "perceived quality",
+                "rating",
+                "satisfaction",
+                "score",
+                "experience",
+                "upplevd",
+                "upplevelse",
+                "betyg",
+                "nojdhet",
+                "opplevd",
+                "oplevet",
+                "tilfredshed",
+                "wahrgenommen",
+                "bewertung",
+                "zufriedenheit",
+                "percu",
+                "qualite percue",
+                "percibido",
+                "valoracion",
+                "satisfaccion",
+                "percepito",
+                "voto",
+                "soddisfazione",
+                "ervaren",
+                "beoordeling",
+                "tevredenheid",
+                "persepsi",
+                "penilaian",
+                "kepuasan",
+            ],
         }
     }
 }
@@ -376,6 +527,14 @@ pub struct ColumnNames {
     pub employee: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub category: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub perceived: Option<String>,
 }
 
 impl ColumnNames {
@@ -387,6 +546,10 @@ impl ColumnNames {
             Role::Store => self.store.as_deref(),
             Role::Employee => self.employee.as_deref(),
             Role::Category => self.category.as_deref(),
+            Role::Reason => self.reason.as_deref(),
+            Role::Comment => self.comment.as_deref(),
+            Role::Expected => self.expected.as_deref(),
+            Role::Perceived => self.perceived.as_deref(),
         }
     }
 
@@ -399,6 +562,10 @@ impl ColumnNames {
             store: self.store.or_else(|| base.store.clone()),
             employee: self.employee.or_else(|| base.employee.clone()),
             category: self.category.or_else(|| base.category.clone()),
+            reason: self.reason.or_else(|| base.reason.clone()),
+            comment: self.comment.or_else(|| base.comment.clone()),
+            expected: self.expected.or_else(|| base.expected.clone()),
+            perceived: self.perceived.or_else(|| base.perceived.clone()),
         }
     }
 }
@@ -436,6 +603,8 @@ pub fn map_columns(
     explicit: &ColumnNames,
 ) -> Result<ColumnMap> {
     let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+    // Which flags to name in messages.
+    let feedback = roles == Role::FEEDBACK.as_slice();
     let mut found: Vec<(Role, usize, String)> = Vec::new();
     let mut missing = Vec::new();
     for &role in roles {
@@ -451,7 +620,7 @@ pub fn map_columns(
                     Some(i) => Some(i),
                     None => bail!(
                         "{file}: {} names column \"{name}\", but the header has no such column; columns found: {}",
-                        role.flag(),
+                        role.flag(feedback),
                         list_headers(headers)
                     ),
                 }
@@ -473,7 +642,7 @@ pub fn map_columns(
     if !missing.is_empty() {
         let what: Vec<String> = missing
             .iter()
-            .map(|r| format!("{} NAME", r.flag()))
+            .map(|r| format!("{} NAME", r.flag(feedback)))
             .collect();
         bail!(
             "{file}: cannot find the {} column{}; columns found: {}. Map {} with {}",

@@ -76,7 +76,13 @@ impl DateFormat {
                 let (y, m, d) = match self {
                     DateFormat::Ymd if p[0].1 == 4 => (p[0].0, p[1].0, p[2].0),
                     DateFormat::Dmy if p[2].1 != 3 && p[0].1 <= 2 => (p[2].0, p[1].0, p[0].0),
-                    DateFormat::Mdy if p[2].1 != 3 && p[0].1 <= 2 => (p[2].0, p[0].0, p[1].0),
+                    // Month-first dates are written with '/' or '-', never with dots:
+                    // "03.05.2026" is the 3rd of May wherever it comes from.
+                    DateFormat::Mdy
+                        if p[2].1 != 3 && p[0].1 <= 2 && text.as_bytes()[p[0].1] != b'.' =>
+                    {
+                        (p[2].0, p[0].0, p[1].0)
+                    }
                     _ => return None,
                 };
                 // Two-digit years: 70-99 are 19xx, 00-69 are 20xx.
@@ -378,6 +384,8 @@ mod tests {
         assert_eq!(f(&["05/31/2026", "06/01/2026"]), Some(DateFormat::Mdy));
         assert_eq!(f(&["20260531"]), Some(DateFormat::Compact));
         assert_eq!(f(&["01/02/2026", "03/04/2026"]), None);
+        // dots mean day first
+        assert_eq!(f(&["01.02.2026", "03.04.2026"]), Some(DateFormat::Dmy));
         assert_eq!(f(&["13/02/2026", "02/13/2026"]), None);
         // one bad value does not stop detection: its row reports it
         assert_eq!(

@@ -4,6 +4,7 @@
 
 pub mod amount;
 pub mod date;
+pub mod feedback;
 
 use std::hash::{Hash, Hasher};
 
@@ -813,12 +814,12 @@ fn parse_row(
     Ok((day, amount))
 }
 
-fn trim(bytes: &[u8]) -> &[u8] {
+pub(crate) fn trim(bytes: &[u8]) -> &[u8] {
     bytes.trim_ascii()
 }
 
 /// Values of one column from the sniffed head of the file, for format detection.
-fn sample_column(table: &Table, index: usize) -> Vec<String> {
+pub(crate) fn sample_column(table: &Table, index: usize) -> Vec<String> {
     let head = &table.head;
     let end = head
         .iter()
