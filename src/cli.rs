@@ -35,6 +35,8 @@ pub enum Command {
     Rate(Box<cmd::rate::RateArgs>),
     /// Lifetime value: what each customer is worth, historically and over a horizon
     Clv(Box<cmd::clv::ClvArgs>),
+    /// Why defectors leave: feedback reasons ranked by the value lost
+    Reasons(Box<cmd::reasons::ReasonsArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth

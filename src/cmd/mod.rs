@@ -3,6 +3,7 @@
 
 pub mod clv;
 pub mod rate;
+pub mod reasons;
 pub mod rules;
 pub mod sample;
 pub mod scan;

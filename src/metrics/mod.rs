@@ -3,6 +3,7 @@
 pub mod btyd;
 pub mod clv;
 pub mod rate;
+pub mod reasons;
 pub mod segment;
 pub mod summary;
 

@@ -1,0 +1,283 @@
+//! Renderers for `churn reasons`.
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use comfy_table::presets::UTF8_FULL_CONDENSED;
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
+
+use super::csv::plain;
+use super::{SCHEMA_VERSION, count, money, percent};
+use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
+use crate::metrics::reasons::{ByGroup, Reasons};
+use crate::normalize::{Day, date::to_date};
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonsReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub feedback: String,
+    pub as_of: NaiveDate,
+    pub value_settings: Settings,
+    #[serde(flatten)]
+    pub reasons: Reasons,
+}
+
+impl ReasonsReport {
+    pub fn new(
+        source: &str,
+        feedback: &str,
+        as_of: Day,
+        value_settings: Settings,
+        reasons: Reasons,
+    ) -> ReasonsReport {
+        ReasonsReport {
+            schema_version: SCHEMA_VERSION,
+            source: source.to_string(),
+            feedback: feedback.to_string(),
+            as_of: to_date(as_of),
+            value_settings,
+            reasons,
+        }
+    }
+
+    fn value_note(&self) -> String {
+        let s = &self.value_settings;
+        format!(
+            "value lost = what the defectors citing it would have brought over {:.0} years had they kept coming, discounted {:.0}% a year, margin {:.0}%",
+            s.horizon_days / DAYS_PER_YEAR,
+            s.annual_discount * 100.0,
+            s.margin * 100.0
+        )
+    }
+
+    fn summary(&self) -> Vec<(&'static str, String)> {
+        let r = &self.reasons;
+        let mut lines = vec![
+            ("as of", self.as_of.to_string()),
+            (
+                "feedback",
+                format!(
+                    "{}; {} of {} defectors gave feedback ({}): that is how much the business knows",
+                    lines(r.feedback_lines),
+                    count(r.defectors_with_feedback),
+                    count(r.defectors),
+                    percent(r.feedback_share)
+                ),
+            ),
+        ];
+        if r.unknown_customers > 0 || r.after_as_of > 0 {
+            lines.push((
+                "not used",
+                format!(
+                    "{} from customer ids not in the purchases, {} after the as-of date",
+                    lines(r.unknown_customers),
+                    lines(r.after_as_of)
+                ),
+            ));
+        }
+        lines
+    }
+}
+
+/// "1 line", "12 lines".
+fn lines(n: u64) -> String {
+    format!("{} line{}", count(n), if n == 1 { "" } else { "s" })
+}
+
+fn gap(g: Option<f64>) -> String {
+    g.map_or_else(String::new, |g| format!("{g:+.1}"))
+}
+
+pub const COLUMNS: [&str; 9] = [
+    "reason",
+    "defectors",
+    "at_risk",
+    "share",
+    "value_lost",
+    "value_at_risk",
+    "expectation_gap",
+    "ratings",
+    "examples",
+];
+
+/// One row per reason for leaving, highest value lost first.
+pub fn csv(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
+    let mut out = csv::Writer::from_writer(w);
+    out.write_record(COLUMNS)?;
+    for r in &report.reasons.rows {
+        out.write_record([
+            r.reason.clone(),
+            r.defectors.to_string(),
+            r.at_risk.to_string(),
+            plain(r.share, 4),
+            plain(r.value_lost, 2),
+            plain(r.value_at_risk, 2),
+            r.expectation_gap.map_or_else(String::new, |g| plain(g, 2)),
+            r.ratings.to_string(),
+            r.examples.join(" | "),
+        ])?;
+    }
+    out.flush()
+}
+
+pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
+    let r = &report.reasons;
+    writeln!(
+        w,
+        "churn reasons: {} with feedback from {}",
+        report.source, report.feedback
+    )?;
+    writeln!(w, "{}", super::table::summary_table(report.summary()))?;
+    writeln!(
+        w,
+        "\nWhy customers leave, highest value lost first ({}):",
+        report.value_note()
+    )?;
+    let right = |t: String| Cell::new(t).set_alignment(CellAlignment::Right);
+    let mut t = Table::new();
+    t.load_preset(UTF8_FULL_CONDENSED)
+        .set_content_arrangement(ContentArrangement::Dynamic)
+        .set_header(vec![
+            "reason",
+            "defectors",
+            "at risk",
+            "share",
+            "value lost",
+            "gap",
+            "for example",
+        ]);
+    for row in &r.rows {
+        t.add_row(vec![
+            Cell::new(&row.reason),
+            right(count(row.defectors)),
+            right(count(row.at_risk)),
+            right(percent(row.share)),
+            right(money(row.value_lost)),
+            right(gap(row.expectation_gap)),
+            Cell::new(row.examples.join("\n")),
+        ]);
+    }
+    writeln!(w, "{t}")?;
+    writeln!(
+        w,
+        "share = of the defectors who gave feedback; gap = expected − perceived rating."
+    )?;
+    if !r.active.is_empty() {
+        writeln!(w, "\nFrom customers who stayed (not reasons for leaving):")?;
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(vec!["reason", "customers", "gap", "for example"]);
+        for row in &r.active {
+            t.add_row(vec![
+                Cell::new(&row.reason),
+                right(count(row.customers)),
+                right(gap(row.expectation_gap)),
+                Cell::new(row.examples.join("\n")),
+            ]);
+        }
+        writeln!(w, "{t}")?;
+    }
+    if let Some(by) = r.by {
+        let what = match by {
+            ByGroup::Store => "store",
+            ByGroup::Employee => "employee",
+        };
+        writeln!(w, "\nReasons behind each {what}'s defections:")?;
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(vec![
+                what,
+                "defectors",
+                "value lost",
+                "reasons cited (defectors)",
+            ]);
+        for g in &r.groups {
+            let reasons: Vec<String> = g
+                .reasons
+                .iter()
+                .map(|(n, k)| format!("{n} ({k})"))
+                .collect();
+            t.add_row(vec![
+                Cell::new(&g.group),
+                right(count(g.defectors)),
+                right(money(g.value_lost)),
+                Cell::new(reasons.join(", ")),
+            ]);
+        }
+        writeln!(w, "{t}")?;
+    }
+    for (title, rows) in [("store", &r.gap_by_store), ("employee", &r.gap_by_employee)] {
+        if rows.is_empty() {
+            continue;
+        }
+        writeln!(
+            w,
+            "\nExpectation gap by {title} (expected − perceived, all feedback with both ratings):"
+        )?;
+        let mut t = Table::new();
+        t.load_preset(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(vec![title, "feedback", "gap"]);
+        for g in rows {
+            t.add_row(vec![
+                Cell::new(&g.group),
+                right(count(g.feedback)),
+                right(format!("{:+.2}", g.expectation_gap)),
+            ]);
+        }
+        writeln!(w, "{t}")?;
+    }
+    Ok(())
+}
+
+pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
+    let r = &report.reasons;
+    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
+    writeln!(w, "# churn reasons: {}\n", cell(&report.source))?;
+    for (label, text) in report.summary() {
+        writeln!(w, "- **{label}**: {}", cell(&text))?;
+    }
+    writeln!(
+        w,
+        "\n## Why customers leave, highest value lost first\n\n{}.\n",
+        report.value_note()
+    )?;
+    writeln!(
+        w,
+        "| reason | defectors | at risk | share | value lost | gap | for example |"
+    )?;
+    writeln!(w, "|---|---:|---:|---:|---:|---:|---|")?;
+    for row in &r.rows {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&row.reason),
+            row.defectors,
+            row.at_risk,
+            percent(row.share),
+            money(row.value_lost),
+            gap(row.expectation_gap),
+            cell(&row.examples.join("; "))
+        )?;
+    }
+    if !r.active.is_empty() {
+        writeln!(w, "\n## From customers who stayed\n")?;
+        writeln!(w, "| reason | customers | gap | for example |")?;
+        writeln!(w, "|---|---:|---:|---|")?;
+        for row in &r.active {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} |",
+                cell(&row.reason),
+                row.customers,
+                gap(row.expectation_gap),
+                cell(&row.examples.join("; "))
+            )?;
+        }
+    }
+    Ok(())
+}
