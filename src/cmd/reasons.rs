@@ -1,7 +1,7 @@
 //! `churn reasons`: why defectors leave, from their feedback, ranked by the value lost.
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::Path;
 
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
@@ -48,7 +48,7 @@ pub enum By {
 
 /// Reads a feedback file with the same dialect detection as purchases.
 pub fn load_feedback(
-    path: &PathBuf,
+    path: &Path,
     args: &FeedbackArgs,
     config: &crate::config::Config,
     skip_bad_rows: bool,

@@ -60,7 +60,7 @@ impl ReasonsReport {
                 "feedback",
                 format!(
                     "{}; {} of {} defectors gave feedback ({}): that is how much the business knows",
-                    lines(r.feedback_lines),
+                    line_count(r.feedback_lines),
                     count(r.defectors_with_feedback),
                     count(r.defectors),
                     percent(r.feedback_share)
@@ -72,8 +72,8 @@ impl ReasonsReport {
                 "not used",
                 format!(
                     "{} from customer ids not in the purchases, {} after the as-of date",
-                    lines(r.unknown_customers),
-                    lines(r.after_as_of)
+                    line_count(r.unknown_customers),
+                    line_count(r.after_as_of)
                 ),
             ));
         }
@@ -82,7 +82,7 @@ impl ReasonsReport {
 }
 
 /// "1 line", "12 lines".
-fn lines(n: u64) -> String {
+fn line_count(n: u64) -> String {
     format!("{} line{}", count(n), if n == 1 { "" } else { "s" })
 }
 
