@@ -27,6 +27,10 @@ pub struct SampleArgs {
     /// dd.mm.yyyy dates, Windows-1252 and Swedish headers
     #[arg(long)]
     pub european: bool,
+    /// Also write feedback.csv: customer feedback with planted causes (a reason tied to
+    /// one employee, a rare low-value reason, praise from customers who stayed)
+    #[arg(long)]
+    pub feedback: bool,
     /// Directory to write purchases.csv and truth.csv into (created if missing)
     #[arg(short = 'o', long, value_name = "DIR")]
     pub output: PathBuf,
@@ -50,6 +54,12 @@ pub fn run(args: &SampleArgs) -> Result<()> {
         let path = args.output.join("purchases-european.csv");
         report::write_output(Some(&path), |w| {
             sample::write_purchases_european(&data.lines, w)
+        })?;
+    }
+    if args.feedback {
+        let feedback = sample::generate_feedback(&data, &cfg);
+        report::write_output(Some(&args.output.join("feedback.csv")), |w| {
+            sample::write_feedback(&feedback, w)
         })?;
     }
     report::write_output(Some(&args.output.join("truth.csv")), |w| {
