@@ -164,3 +164,42 @@ fn reasons_csv_has_the_documented_columns() {
     ));
     assert!(text.lines().count() > 4);
 }
+
+#[test]
+fn scan_with_feedback_adds_the_latest_reason_and_date() {
+    let out = churn()
+        .args([
+            "scan",
+            "examples/purchases.csv",
+            "--feedback",
+            "examples/feedback.csv",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let mut rows = csv::Reader::from_reader(text.as_bytes());
+    let header = rows.headers().unwrap().clone();
+    let reason = header.iter().position(|h| h == "feedback_reason").unwrap();
+    let date = header.iter().position(|h| h == "feedback_date").unwrap();
+    assert_eq!(date, header.len() - 1);
+    let with: Vec<csv::StringRecord> = rows
+        .records()
+        .map(|r| r.unwrap())
+        .filter(|r| !r[reason].is_empty())
+        .collect();
+    assert!(with.len() > 20, "{}", with.len());
+    for r in &with {
+        assert!(
+            chrono::NaiveDate::parse_from_str(&r[date], "%Y-%m-%d").is_ok(),
+            "{r:?}"
+        );
+        assert!(!r[reason].contains("  "), "{r:?}");
+    }
+}

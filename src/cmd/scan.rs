@@ -3,9 +3,11 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::cli::{InputArgs, OutputArgs};
+use crate::cli::{FeedbackArgs, InputArgs, OutputArgs};
 use crate::metrics::clv;
+use crate::metrics::reasons::ReasonNames;
 use crate::metrics::summary::{self, period_start};
+use crate::report::scan::LatestFeedback;
 use crate::report::{self, Format, ScanReport};
 use crate::rules;
 
@@ -13,6 +15,8 @@ use crate::rules;
 pub struct ScanArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    #[command(flatten)]
+    pub feedback: FeedbackArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Flagged customers shown in table and Markdown output
@@ -76,11 +80,48 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         &verdicts,
         value,
     );
-    let report = ScanReport::new(summary, &purchases, &verdicts);
+    let mut report = ScanReport::new(summary, &purchases, &verdicts);
+    if let Some(path) = &args.feedback.feedback {
+        let feedback =
+            super::reasons::load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
+        report.attach_feedback(&latest_feedback(&feedback, &config, as_of));
+    }
     report::write_output(args.output.output.as_deref(), |w| match format {
         Format::Table => report::table::scan(&report, args.limit, w),
         Format::Csv => report::csv::scan(&report, w),
         Format::Json => report::json::scan(&report, w),
         Format::Markdown => report::markdown::scan(&report, args.limit, w),
     })
+}
+
+/// Each customer's latest feedback on or before the as-of date.
+fn latest_feedback(
+    feedback: &crate::normalize::feedback::Feedback,
+    config: &crate::config::Config,
+    as_of: crate::normalize::Day,
+) -> std::collections::HashMap<String, LatestFeedback> {
+    let names = ReasonNames::new(&config.reasons);
+    let mut latest: std::collections::HashMap<String, (crate::normalize::Day, &str, Option<&str>)> =
+        std::collections::HashMap::new();
+    for e in feedback.entries.iter().filter(|e| e.day <= as_of) {
+        let slot = latest
+            .entry(e.customer.clone())
+            .or_insert((e.day, "", None));
+        // Later wins; on the same day, the later line of the file.
+        if e.day >= slot.0 {
+            *slot = (e.day, e.customer.as_str(), e.reason.as_deref());
+        }
+    }
+    latest
+        .into_iter()
+        .map(|(id, (day, _, reason))| {
+            (
+                id,
+                LatestFeedback {
+                    reason: names.display(reason),
+                    date: crate::normalize::date::to_date(day),
+                },
+            )
+        })
+        .collect()
 }

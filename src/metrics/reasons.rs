@@ -72,6 +72,11 @@ impl ReasonNames {
         }
     }
 
+    /// The name a reason as written is shown under.
+    pub fn display(&self, raw: Option<&str>) -> String {
+        self.name(raw).1
+    }
+
     /// The grouping key and the display name of a reason as written.
     fn name(&self, raw: Option<&str>) -> (String, String) {
         let Some(raw) = raw.map(str::trim).filter(|r| !r.is_empty()) else {
@@ -83,7 +88,9 @@ impl ReasonNames {
             None => (
                 key,
                 raw.trim_end_matches(|c: char| c.is_ascii_punctuation())
-                    .to_string(),
+                    .split_whitespace()
+                    .collect::<Vec<_>>()
+                    .join(" "),
             ),
         }
     }
@@ -506,5 +513,9 @@ mod tests {
         assert_eq!(names.name(Some("cmp")).1, "Competitor cheaper");
         assert_eq!(names.name(None).1, NO_REASON);
         assert_eq!(names.name(Some("Long queues!")).1, "Long queues");
+        assert_eq!(
+            names.display(Some("Competitor  cheaper")),
+            "Competitor cheaper"
+        );
     }
 }

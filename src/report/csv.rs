@@ -32,6 +32,9 @@ pub fn scan_columns(report: &ScanReport) -> Vec<&'static str> {
         "days_since_last_visit",
         "change_since",
     ]);
+    if report.has_feedback {
+        cols.extend(["feedback_reason", "feedback_date"]);
+    }
     cols
 }
 
@@ -69,6 +72,11 @@ pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
             c.days_since_last_visit.to_string(),
             c.change_since.map_or(String::new(), |d| d.to_string()),
         ]);
+        if report.has_feedback {
+            let f = c.feedback.as_ref();
+            row.push(f.map_or(String::new(), |f| f.reason.clone()));
+            row.push(f.map_or(String::new(), |f| f.date.to_string()));
+        }
         out.write_record(&row)?;
     }
     out.flush()

@@ -31,6 +31,16 @@ pub struct CustomerRow {
     pub days_since_last_visit: i32,
     /// When the change behind the status began, as far as the rule can tell.
     pub change_since: Option<NaiveDate>,
+    /// Their latest feedback (with `--feedback`): reason and date.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feedback: Option<LatestFeedback>,
+}
+
+/// A customer's latest feedback.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LatestFeedback {
+    pub reason: String,
+    pub date: NaiveDate,
 }
 
 /// Everything `churn scan` reports.
@@ -45,6 +55,8 @@ pub struct ScanReport {
     pub has_employee: bool,
     #[serde(skip)]
     pub has_category: bool,
+    #[serde(skip)]
+    pub has_feedback: bool,
 }
 
 /// The version of the JSON output's shape; bumped when a field changes meaning or goes.
@@ -87,6 +99,7 @@ impl ScanReport {
                         .find(|x| Some(x.rule) == j.rule)
                         .and_then(|x| x.since)
                         .map(to_date),
+                    feedback: None,
                 }
             })
             .collect();
@@ -103,6 +116,15 @@ impl ScanReport {
             has_store: purchases.stores.is_some(),
             has_employee: purchases.employees.is_some(),
             has_category: purchases.categories.is_some(),
+            has_feedback: false,
+        }
+    }
+
+    /// Adds each customer's latest feedback, by customer id.
+    pub fn attach_feedback(&mut self, latest: &std::collections::HashMap<String, LatestFeedback>) {
+        self.has_feedback = true;
+        for c in &mut self.customers {
+            c.feedback = latest.get(&c.customer_id).cloned();
         }
     }
 

@@ -41,23 +41,37 @@ pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<
     table
         .load_preset(UTF8_FULL_CONDENSED)
         .set_content_arrangement(ContentArrangement::Dynamic)
-        .set_header(vec![
-            "customer",
-            "status",
-            "rule",
-            "evidence",
-            "last visit",
-            "value/year",
-        ]);
+        .set_header({
+            let mut header = vec![
+                "customer",
+                "status",
+                "rule",
+                "evidence",
+                "last visit",
+                "value/year",
+            ];
+            if report.has_feedback {
+                header.push("latest feedback");
+            }
+            header
+        });
     for c in flagged.iter().take(limit) {
-        table.add_row(vec![
+        let mut cells = vec![
             Cell::new(&c.customer_id),
             Cell::new(c.status.label()),
             Cell::new(c.rule.map_or("", |r| r.as_str())),
             Cell::new(&c.evidence),
             Cell::new(c.last_visit),
             Cell::new(money(c.revenue_12m)).set_alignment(CellAlignment::Right),
-        ]);
+        ];
+        if report.has_feedback {
+            cells.push(Cell::new(
+                c.feedback
+                    .as_ref()
+                    .map_or(String::new(), |f| format!("{} ({})", f.reason, f.date)),
+            ));
+        }
+        table.add_row(cells);
     }
     writeln!(w, "{table}")?;
     if flagged.len() > limit {
