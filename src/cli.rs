@@ -37,6 +37,8 @@ pub enum Command {
     Clv(Box<cmd::clv::ClvArgs>),
     /// Why defectors leave: feedback reasons ranked by the value lost
     Reasons(Box<cmd::reasons::ReasonsArgs>),
+    /// Whom to call now: at-risk and recently defected customers not yet heard from
+    Contacts(Box<cmd::contacts::ContactsArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
@@ -169,6 +171,7 @@ impl InputArgs {
                 date_format,
                 decimal,
                 skip_bad_rows: self.skip_bad_rows,
+                keep: Vec::new(),
             },
             config,
         })

@@ -25,6 +25,7 @@ pub fn run(cli: &cli::Cli) -> Result<()> {
         cli::Command::Rate(args) => cmd::rate::run(args),
         cli::Command::Clv(args) => cmd::clv::run(args),
         cli::Command::Reasons(args) => cmd::reasons::run(args),
+        cli::Command::Contacts(args) => cmd::contacts::run(args),
         cli::Command::Rules(args) => cmd::rules::run(args),
         cli::Command::Sample(args) => cmd::sample::run(args),
     }

@@ -2,6 +2,7 @@
 //! render).
 
 pub mod clv;
+pub mod contacts;
 pub mod rate;
 pub mod reasons;
 pub mod rules;
@@ -28,7 +29,13 @@ pub struct Loaded {
 
 /// Loads and normalizes the purchases of `input`, writing the rejects file if asked.
 pub fn load_purchases(input: &InputArgs) -> Result<Loaded> {
-    let settings = input.resolve()?;
+    load_purchases_keeping(input, &[])
+}
+
+/// [`load_purchases`], keeping the latest value of the `keep` columns per customer.
+pub fn load_purchases_keeping(input: &InputArgs, keep: &[String]) -> Result<Loaded> {
+    let mut settings = input.resolve()?;
+    settings.values.keep = keep.to_vec();
     let table = load::open_table(&input.path, &settings.read, &Role::PURCHASE)?;
     let headers = table.headers.clone();
     let purchases = normalize::normalize_purchases(table, &settings.values)?;

@@ -34,6 +34,18 @@ pub struct ValueOptions {
     pub date_format: Option<DateFormat>,
     pub decimal: Option<DecimalMark>,
     pub skip_bad_rows: bool,
+    /// Extra columns to keep per customer (their latest non-empty value), e.g. contact
+    /// details for a call list.
+    pub keep: Vec<String>,
+}
+
+/// Extra columns kept per customer: the latest non-empty value of each.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeptColumns {
+    /// The column names, as in the header.
+    pub names: Vec<String>,
+    /// Per customer code, one value per column ("" when never given).
+    pub values: FxHashMap<u32, Vec<String>>,
 }
 
 /// A row that could not be used, kept for the summary and the rejects file.
@@ -146,6 +158,8 @@ pub struct Purchases {
     pub last_day: Option<Day>,
     pub date_format: DateFormat,
     pub decimal: DecimalMark,
+    /// Columns kept with `--keep-cols`.
+    pub kept: KeptColumns,
 }
 
 impl Purchases {
@@ -221,6 +235,7 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         );
     };
     let (si, ei, ki) = (idx(Role::Store), idx(Role::Employee), idx(Role::Category));
+    let keep = keep_columns(&table, &opts.keep)?;
     let header_of = |role: Role| {
         table
             .columns
@@ -269,6 +284,7 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         amount_header,
         customer_header,
         skip_bad_rows: opts.skip_bad_rows,
+        keep: keep.clone(),
     };
     let mut merged = Merged::new(
         &columns,
@@ -296,6 +312,7 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         rows,
         mut last_day,
         last_alt,
+        kept,
         ..
     } = merged;
     if rows.read == 0 {
@@ -352,6 +369,10 @@ pub fn normalize_purchases(mut table: Table, opts: &ValueOptions) -> Result<Purc
         last_day,
         date_format,
         decimal,
+        kept: KeptColumns {
+            names: keep.iter().map(|&i| table.headers[i].clone()).collect(),
+            values: kept,
+        },
     })
 }
 
@@ -370,6 +391,29 @@ struct Columns {
     amount_header: String,
     customer_header: String,
     skip_bad_rows: bool,
+    /// Extra columns kept per customer (indices).
+    keep: Vec<usize>,
+}
+
+/// The indices of the `--keep-cols` columns; each must exist.
+fn keep_columns(table: &Table, names: &[String]) -> Result<Vec<usize>> {
+    names
+        .iter()
+        .map(|name| {
+            let want = crate::load::columns::normalize_header(name);
+            table
+                .headers
+                .iter()
+                .position(|h| h == name || crate::load::columns::normalize_header(h) == want)
+                .ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "{}: --keep-cols names column \"{name}\", but the header has no such column; columns found: {}",
+                        table.name,
+                        table.headers.iter().map(|h| format!("\"{h}\"")).collect::<Vec<_>>().join(", ")
+                    )
+                })
+        })
+        .collect()
 }
 
 /// Rows per batch handed to a worker thread.
@@ -395,6 +439,8 @@ struct Chunk {
     dates: DateColumn,
     /// The first row that could not be read (without `--skip-bad-rows`).
     error: Option<anyhow::Error>,
+    /// Kept columns: per local customer code, the latest non-empty values.
+    kept: FxHashMap<u32, Vec<String>>,
 }
 
 /// Reads `table` on one thread and converts batches of records on the others; hands
@@ -520,6 +566,7 @@ fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) -> Chunk {
         last_alt: None,
         dates: dates.clone(),
         error: None,
+        kept: FxHashMap::default(),
     };
     let fields = |record: &ByteRecord| -> Vec<String> {
         record
@@ -638,6 +685,19 @@ fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) -> Chunk {
             chunk.alt_days.push(alt);
         }
         chunk.amounts.push(amount);
+        if !c.keep.is_empty() {
+            let code = *chunk.cust.last().unwrap_or(&0);
+            let slot = chunk
+                .kept
+                .entry(code)
+                .or_insert_with(|| vec![String::new(); c.keep.len()]);
+            for (value, &i) in slot.iter_mut().zip(&c.keep) {
+                let text = String::from_utf8_lossy(trim(&record[i]));
+                if !text.is_empty() {
+                    *value = text.into_owned();
+                }
+            }
+        }
         let mut h = FxHasher::default();
         for field in record.iter() {
             field.hash(&mut h);
@@ -668,6 +728,8 @@ struct Merged {
     last_alt: Option<Day>,
     /// The date column's state, merged from the batches in order.
     dates: Option<DateColumn>,
+    /// Kept columns per global customer code.
+    kept: FxHashMap<u32, Vec<String>>,
 }
 
 impl Merged {
@@ -690,6 +752,7 @@ impl Merged {
             last_day: None,
             last_alt: None,
             dates: None,
+            kept: FxHashMap::default(),
         }
     }
 
@@ -704,6 +767,18 @@ impl Merged {
         }
         let map = remap(&mut self.customers, &chunk.customers);
         extend(&mut self.cust, &chunk.cust, &map);
+        // Later batches are later in the file: their non-empty values win.
+        for (local, values) in chunk.kept {
+            let slot = self
+                .kept
+                .entry(map[local as usize])
+                .or_insert_with(|| vec![String::new(); values.len()]);
+            for (old, new) in slot.iter_mut().zip(values) {
+                if !new.is_empty() {
+                    *old = new;
+                }
+            }
+        }
         for (global, local, column, codes) in [
             (
                 &mut self.stores,

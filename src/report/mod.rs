@@ -3,6 +3,7 @@
 //! with `-o FILE`, to a file written whole or not at all.
 
 pub mod clv;
+pub mod contacts;
 pub mod csv;
 pub mod json;
 pub mod markdown;

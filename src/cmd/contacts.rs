@@ -1,0 +1,179 @@
+//! `churn contacts`: whom to call now. "When a customer stops buying, call them
+//! immediately and ask why": at-risk and recently defected customers who have not given
+//! feedback since their change began, highest value at stake first.
+
+use std::collections::HashMap;
+
+use anyhow::{Result, anyhow};
+use clap::Args;
+use serde::Serialize;
+
+use crate::cli::{FeedbackArgs, InputArgs, OutputArgs};
+use crate::metrics::clv::{self, Settings};
+use crate::metrics::summary::period_start;
+use crate::normalize::{Day, date::to_date};
+use crate::report::{self, Format};
+use crate::rules::{self, Status};
+
+#[derive(Debug, Args)]
+pub struct ContactsArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    #[command(flatten)]
+    pub feedback: FeedbackArgs,
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Columns of the purchases export to add to the list (their latest value), e.g.
+    /// --keep-cols phone,email
+    #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
+    pub keep_cols: Vec<String>,
+    /// Defected customers are listed while their change began at most this many days ago
+    #[arg(long, default_value_t = 180, value_name = "DAYS")]
+    pub recent_days: u32,
+    /// Customers shown in table and Markdown output (CSV and JSON list everyone)
+    #[arg(long, default_value_t = 50, value_name = "N")]
+    pub limit: usize,
+}
+
+/// One customer to call.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contact {
+    pub customer_id: String,
+    pub status: Status,
+    pub rule: Option<rules::RuleId>,
+    /// What changed, in words.
+    pub evidence: String,
+    pub change_since: Option<chrono::NaiveDate>,
+    pub last_visit: chrono::NaiveDate,
+    pub store: Option<String>,
+    pub employee: Option<String>,
+    /// Their expected revenue over the next year if they keep coming as before.
+    pub value_at_stake: f64,
+    /// Latest values of the `--keep-cols` columns, in their order.
+    pub kept: Vec<String>,
+}
+
+#[derive(Clone, Debug, Serialize)]
+pub struct ContactsReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub as_of: chrono::NaiveDate,
+    pub recent_days: u32,
+    pub kept_columns: Vec<String>,
+    /// Flagged customers left out because they already gave feedback since their change.
+    pub already_heard: u64,
+    pub contacts: Vec<Contact>,
+}
+
+pub fn run(args: &ContactsArgs) -> Result<()> {
+    let super::Loaded {
+        purchases,
+        as_of,
+        config,
+        ..
+    } = super::load_purchases_keeping(&args.input, &args.keep_cols)?;
+    // Who has already told us something since their change began.
+    let mut heard: HashMap<String, Vec<Day>> = HashMap::new();
+    if let Some(path) = &args.feedback.feedback {
+        let feedback =
+            super::reasons::load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
+        for e in feedback.entries {
+            heard.entry(e.customer).or_default().push(e.day);
+        }
+    }
+    // The value at stake: a year of their custom, undiscounted.
+    let settings = Settings {
+        horizon_days: clv::DAYS_PER_YEAR,
+        annual_discount: 0.0,
+        margin: 1.0,
+    };
+    let rule_config = config.rule_config();
+    let (both, _) = rules::apply_rules_with(
+        &purchases,
+        as_of,
+        period_start(as_of),
+        args.input.dedupe,
+        &rule_config,
+        |h, j| clv::customer_input(h, as_of, j, settings.horizon_days),
+    );
+    let inputs: Vec<_> = both.iter().filter_map(|(_, c)| c.clone()).collect();
+    let fitted = clv::fit(&inputs).map_err(|e| {
+        anyhow!(
+            "{}: cannot fit the lifetime-value model: {e}",
+            purchases.source
+        )
+    })?;
+    let name = |dict: &Option<crate::normalize::Dictionary>, code: Option<u32>| {
+        dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
+    };
+    let mut contacts = Vec::new();
+    let mut already_heard = 0;
+    for (verdict, input) in &both {
+        let j = &verdict.judgement;
+        let since = j
+            .findings
+            .iter()
+            .find(|f| Some(f.rule) == j.rule)
+            .and_then(|f| f.since);
+        let recent = since.is_some_and(|s| as_of - s <= args.recent_days as Day);
+        let wanted = match j.status {
+            Status::AtRisk => true,
+            Status::Defected => recent,
+            Status::Active => false,
+        };
+        if !wanted {
+            continue;
+        }
+        let id = purchases.customers.name(verdict.customer).to_string();
+        let spoke = heard.get(&id).is_some_and(|days| {
+            days.iter()
+                .any(|&d| d <= as_of && since.is_none_or(|s| d >= s))
+        });
+        if spoke {
+            already_heard += 1;
+            continue;
+        }
+        let value_at_stake = input
+            .as_ref()
+            .and_then(|c| fitted.value(c, &settings).ok())
+            .map_or(0.0, |v| v.value_if_retained);
+        contacts.push(Contact {
+            kept: purchases
+                .kept
+                .values
+                .get(&verdict.customer)
+                .cloned()
+                .unwrap_or_else(|| vec![String::new(); purchases.kept.names.len()]),
+            customer_id: id,
+            status: j.status,
+            rule: j.rule,
+            evidence: j.evidence.clone(),
+            change_since: since.map(to_date),
+            last_visit: to_date(j.figures.last_visit),
+            store: name(&purchases.stores, verdict.main_store),
+            employee: name(&purchases.employees, verdict.main_employee),
+            value_at_stake,
+        });
+    }
+    contacts.sort_by(|a, b| {
+        b.value_at_stake
+            .total_cmp(&a.value_at_stake)
+            .then(a.customer_id.cmp(&b.customer_id))
+    });
+    let report = ContactsReport {
+        schema_version: report::SCHEMA_VERSION,
+        source: purchases.source.clone(),
+        as_of: to_date(as_of),
+        recent_days: args.recent_days,
+        kept_columns: purchases.kept.names.clone(),
+        already_heard,
+        contacts,
+    };
+    let format = args.output.format();
+    report::write_output(args.output.output.as_deref(), |w| match format {
+        Format::Table => report::contacts::table(&report, args.limit, w),
+        Format::Csv => report::contacts::csv(&report, w),
+        Format::Json => report::json::write(&report, w),
+        Format::Markdown => report::contacts::markdown(&report, args.limit, w),
+    })
+}
