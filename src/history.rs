@@ -28,6 +28,8 @@ pub struct History<'a> {
     offsets: &'a [u32],
     /// The store, employee and category of most of their visits.
     pub main_store: Option<u32>,
+    /// The store of their first visit.
+    pub first_store: Option<u32>,
     pub main_employee: Option<u32>,
     pub main_category: Option<u32>,
 }
@@ -49,6 +51,7 @@ impl<'a> History<'a> {
             categories,
             offsets,
             main_store: None,
+            first_store: None,
             main_employee: None,
             main_category: None,
         }
@@ -430,6 +433,7 @@ impl Buffers {
             h.offsets = &[];
         }
         h.main_store = stores.and(self.stores.main());
+        h.first_store = stores.and(self.lines.iter().find(|l| l.amount >= 0.0).map(|l| l.store));
         h.main_employee = employees.and(self.employees.main());
         h.main_category = categories.and(self.category_visits.main());
         Some(h)

@@ -327,3 +327,34 @@ fn a_trend_without_enough_history_says_why() {
     ]);
     assert_eq!(csv.lines().count(), 1, "the header only: {csv}");
 }
+
+#[test]
+fn defector_profiles_by_first_store_and_tenure() {
+    let text = rate(&[
+        "examples/purchases.csv",
+        "--by",
+        "first-store",
+        "--format",
+        "csv",
+    ]);
+    assert!(
+        text.starts_with("first_store,customers,defected,defection_rate,"),
+        "{text}"
+    );
+    // Every customer active at the start belongs to exactly one first store.
+    let total: u64 = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(1).unwrap().parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(total, 113);
+    let text = rate(&[
+        "examples/purchases.csv",
+        "--by",
+        "tenure",
+        "--format",
+        "csv",
+    ]);
+    assert!(text.starts_with("tenure,customers,"), "{text}");
+    assert!(text.contains("\n0-1 years,113,35,"), "{text}");
+}

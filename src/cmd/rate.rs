@@ -24,7 +24,8 @@ pub struct RateArgs {
     pub output: OutputArgs,
     /// Break the rate down: by month or quarter (the trend, one row per month end), by
     /// main store, employee or category, by cohort (first-visit month), by segment
-    /// (new, one_visit, seasonal, infrequent, regular) or by value (yearly revenue band)
+    /// (new, one_visit, seasonal, infrequent, regular), by value (yearly revenue band),
+    /// by first store (of their first visit) or by tenure (years as a customer)
     #[arg(long, value_enum, value_name = "GROUP")]
     pub by: Option<By>,
     /// The period a rate is measured over
@@ -56,6 +57,8 @@ pub enum By {
     Cohort,
     Segment,
     Value,
+    FirstStore,
+    Tenure,
 }
 
 /// What the flags ask for, validated once.
@@ -83,6 +86,8 @@ impl RateArgs {
             Some(By::Cohort) => Dimension::Cohort(self.cohort_unit),
             Some(By::Segment) => Dimension::Segment,
             Some(By::Value) => Dimension::Value,
+            Some(By::FirstStore) => Dimension::FirstStore,
+            Some(By::Tenure) => Dimension::Tenure,
         };
         View::Rates(RateQuery {
             dimension,
@@ -127,7 +132,7 @@ pub fn run(args: &RateArgs) -> Result<()> {
 /// `--by store` (employee, category) needs that column in the input.
 fn require_column(purchases: &Purchases, headers: &[String], dimension: Dimension) -> Result<()> {
     let (present, flag) = match dimension {
-        Dimension::Store => (purchases.stores.is_some(), "--store-col"),
+        Dimension::Store | Dimension::FirstStore => (purchases.stores.is_some(), "--store-col"),
         Dimension::Employee => (purchases.employees.is_some(), "--employee-col"),
         Dimension::Category => (purchases.categories.is_some(), "--category-col"),
         _ => return Ok(()),

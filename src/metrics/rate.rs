@@ -191,6 +191,18 @@ pub enum Dimension {
     Segment,
     /// The value band at the start of the period.
     Value,
+    /// The store of the customer's first visit.
+    FirstStore,
+    /// How long they had been a customer at the start of the period.
+    Tenure,
+}
+
+/// Tenure bands at the start of a period, in years since the first visit.
+const TENURE_BANDS: [&str; 4] = ["0-1 years", "1-2 years", "2-3 years", "3+ years"];
+
+fn tenure_band(first_visit: Day, start: Day) -> i64 {
+    let years = f64::from(start - first_visit) / crate::metrics::clv::DAYS_PER_YEAR;
+    (years.max(0.0).floor() as i64).min(TENURE_BANDS.len() as i64 - 1)
 }
 
 impl Dimension {
@@ -206,6 +218,8 @@ impl Dimension {
             Dimension::Cohort(_) => "cohort",
             Dimension::Segment => "segment",
             Dimension::Value => "value",
+            Dimension::FirstStore => "first_store",
+            Dimension::Tenure => "tenure",
         }
     }
 
@@ -213,7 +227,7 @@ impl Dimension {
     pub fn chronological(self) -> bool {
         matches!(
             self,
-            Dimension::Overall | Dimension::Trend(_) | Dimension::Cohort(_)
+            Dimension::Overall | Dimension::Trend(_) | Dimension::Cohort(_) | Dimension::Tenure
         )
     }
 }
@@ -313,6 +327,7 @@ pub fn defection_rates(
         CustomerRates {
             first_visit: h.first_day().unwrap_or(as_of),
             main_store: h.main_store,
+            first_store: h.first_store,
             main_employee: h.main_employee,
             main_category: h.main_category,
             entries,
@@ -342,6 +357,8 @@ pub fn defection_rates(
                 Dimension::Cohort(unit) => i64::from(unit.index(c.first_visit)),
                 Dimension::Segment => e.behaviour.map_or(-1, |b| b as i64),
                 Dimension::Value => value_bands.map_or(-1, |b| b.band(e.revenue_at_start) as i64),
+                Dimension::FirstStore => code(c.first_store),
+                Dimension::Tenure => tenure_band(c.first_visit, periods[e.period].0),
             });
             active.push(e.active);
             defected.push(e.defected);
@@ -377,6 +394,11 @@ pub fn defection_rates(
             Dimension::Value => at(key)
                 .and_then(|i| ValueBand::ALL.get(i))
                 .map_or("", |b| b.as_str())
+                .to_string(),
+            Dimension::FirstStore => name(&purchases.stores, key),
+            Dimension::Tenure => at(key)
+                .and_then(|i| TENURE_BANDS.get(i))
+                .map_or("", |b| b)
                 .to_string(),
         }
     };
@@ -537,6 +559,7 @@ struct Entry {
 struct CustomerRates {
     first_visit: Day,
     main_store: Option<u32>,
+    first_store: Option<u32>,
     main_employee: Option<u32>,
     main_category: Option<u32>,
     entries: Vec<Entry>,
