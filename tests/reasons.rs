@@ -160,7 +160,7 @@ fn reasons_csv_has_the_documented_columns() {
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     assert!(text.starts_with(
-        "reason,defectors,at_risk,share,value_lost,value_at_risk,expectation_gap,ratings,examples\n"
+        "reason,defectors,at_risk,share,value_lost,expectation_gap,value_at_risk,ratings,examples\n"
     ));
     assert!(text.lines().count() > 4);
 }
@@ -202,4 +202,44 @@ fn scan_with_feedback_adds_the_latest_reason_and_date() {
         );
         assert!(!r[reason].contains("  "), "{r:?}");
     }
+}
+
+#[test]
+fn the_config_maps_codes_and_texts_to_named_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("churn.toml");
+    std::fs::write(
+        &config,
+        "[reasons]\n\"competitor cheaper\" = \"Price\"\n\"Quality dropped\" = \"Price\"\n",
+    )
+    .unwrap();
+    let out = churn()
+        .args([
+            "reasons",
+            "examples/purchases.csv",
+            "--feedback",
+            "examples/feedback.csv",
+            "--format",
+            "csv",
+            "--config",
+        ])
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let reasons: Vec<&str> = text
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert!(reasons.contains(&"Price"), "{reasons:?}");
+    assert!(
+        !reasons.contains(&"Competitor cheaper") && !reasons.contains(&"Quality dropped"),
+        "{reasons:?}"
+    );
 }

@@ -96,8 +96,8 @@ pub const COLUMNS: [&str; 9] = [
     "at_risk",
     "share",
     "value_lost",
-    "value_at_risk",
     "expectation_gap",
+    "value_at_risk",
     "ratings",
     "examples",
 ];
@@ -113,8 +113,8 @@ pub fn csv(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             r.at_risk.to_string(),
             plain(r.share, 4),
             plain(r.value_lost, 2),
-            plain(r.value_at_risk, 2),
             r.expectation_gap.map_or_else(String::new, |g| plain(g, 2)),
+            plain(r.value_at_risk, 2),
             r.ratings.to_string(),
             r.examples.join(" | "),
         ])?;
