@@ -20,7 +20,7 @@ use crate::normalize::{DecimalMark, ValueOptions, date};
     long_about = "churn reads the CSV exports of point-of-sale and loyalty systems and tells, for every \
 customer, whether they are active, at risk or defected, judged against their own history by the \
 business's defection rules, why, and what it costs.",
-    after_help = "Exit codes: 0 success, 1 error (bad input, unreadable file), 2 usage error."
+    after_help = "Exit codes: 0 success, 1 error (bad input, unreadable file), 2 usage error, 3 alert (--fail-above)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -39,10 +39,16 @@ pub enum Command {
     Reasons(Box<cmd::reasons::ReasonsArgs>),
     /// Whom to call now: at-risk and recently defected customers not yet heard from
     Contacts(Box<cmd::contacts::ContactsArgs>),
+    /// The monthly report: HTML with charts, Markdown or JSON (from -o's extension)
+    Report(Box<cmd::report::ReportArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(cmd::sample::SampleArgs),
+    /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the manual page (roff): churn man > churn.1
+    Man(cmd::completions::ManArgs),
 }
 
 /// Where the purchases are and how they are written. Every detection can be overridden.

@@ -9,7 +9,8 @@ fn main() -> ExitCode {
     // clap exits with 2 on usage errors and 0 for --help/--version.
     let cli = churn::cli::Cli::parse();
     match churn::run(&cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(churn::Outcome::Done) => ExitCode::SUCCESS,
+        Ok(churn::Outcome::Alert) => ExitCode::from(churn::ALERT_EXIT_CODE),
         // `churn scan … | head`: the reader left; that is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {

@@ -806,3 +806,53 @@ fn sample_with_the_same_seed_writes_the_same_files() {
     let truth = std::fs::read_to_string(a.join("truth.csv")).unwrap();
     assert_eq!(truth.lines().count(), 21, "a header and 20 customers");
 }
+
+#[test]
+fn fail_above_is_an_alert_exit_code_after_the_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("scan.csv");
+    let out = churn()
+        .args([
+            "scan",
+            "examples/purchases.csv",
+            "--fail-above",
+            "0.25",
+            "-o",
+        ])
+        .arg(&out_path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(3));
+    assert!(out_path.exists(), "the output is written before the alert");
+    assert!(
+        stderr(&out)
+            .starts_with("churn: alert: the defection rate 31.0% is above --fail-above 25.0%")
+    );
+    let out = churn()
+        .args([
+            "scan",
+            "examples/purchases.csv",
+            "--fail-above",
+            "0.5",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+}
+
+#[test]
+fn completions_and_man_page_are_generated() {
+    for shell in ["bash", "zsh", "fish"] {
+        let out = churn().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success());
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("scan"),
+            "{shell}"
+        );
+    }
+    let out = churn().arg("man").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with(".ie"));
+}

@@ -2,9 +2,11 @@
 //! render).
 
 pub mod clv;
+pub mod completions;
 pub mod contacts;
 pub mod rate;
 pub mod reasons;
+pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod scan;
@@ -15,7 +17,6 @@ use crate::cli::InputArgs;
 use crate::config::Config;
 use crate::load::{self, Role};
 use crate::normalize::{self, Day, Purchases, date::to_day};
-use crate::report;
 
 /// Purchases loaded as the input flags say, with the as-of date they are judged at.
 pub struct Loaded {
@@ -40,8 +41,8 @@ pub fn load_purchases_keeping(input: &InputArgs, keep: &[String]) -> Result<Load
     let headers = table.headers.clone();
     let purchases = normalize::normalize_purchases(table, &settings.values)?;
     if let Some(path) = &input.rejects {
-        report::write_output(Some(path), |w| {
-            report::csv::rejects(&headers, &purchases.rows.skipped, w)
+        crate::report::write_output(Some(path), |w| {
+            crate::report::csv::rejects(&headers, &purchases.rows.skipped, w)
         })
         .with_context(|| format!("{}: cannot write the rejects file", path.display()))?;
     }

@@ -22,9 +22,23 @@ pub struct ScanArgs {
     /// Flagged customers shown in table and Markdown output
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+    /// Exit with code 3 (after writing the output) when the annual defection rate is
+    /// above this fraction, e.g. 0.25: an alert for cron jobs
+    #[arg(long, value_name = "RATE", value_parser = parse_rate)]
+    pub fail_above: Option<f64>,
 }
 
-pub fn run(args: &ScanArgs) -> Result<()> {
+/// A defection rate threshold: a fraction from 0 to 1.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "\"{text}\": a defection rate is a fraction from 0 to 1, e.g. 0.25"
+        )),
+    }
+}
+
+pub fn run(args: &ScanArgs) -> Result<crate::Outcome> {
     let super::Loaded {
         purchases,
         as_of,
@@ -91,7 +105,26 @@ pub fn run(args: &ScanArgs) -> Result<()> {
         Format::Csv => report::csv::scan(&report, w),
         Format::Json => report::json::scan(&report, w),
         Format::Markdown => report::markdown::scan(&report, args.limit, w),
-    })
+    })?;
+    Ok(alert(
+        report.summary.defection_rate.as_ref().map(|d| d.rate),
+        args.fail_above,
+    ))
+}
+
+/// [`crate::Outcome::Alert`] when the rate is above the threshold, saying so on stderr.
+pub fn alert(rate: Option<f64>, threshold: Option<f64>) -> crate::Outcome {
+    match (rate, threshold) {
+        (Some(rate), Some(limit)) if rate > limit => {
+            eprintln!(
+                "churn: alert: the defection rate {:.1}% is above --fail-above {:.1}%",
+                rate * 100.0,
+                limit * 100.0
+            );
+            crate::Outcome::Alert
+        }
+        _ => crate::Outcome::Done,
+    }
 }
 
 /// Each customer's latest feedback on or before the as-of date.

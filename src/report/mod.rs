@@ -7,6 +7,7 @@ pub mod contacts;
 pub mod csv;
 pub mod json;
 pub mod markdown;
+pub mod monthly;
 pub mod rate;
 pub mod reasons;
 pub mod scan;
