@@ -247,9 +247,35 @@ pub struct OutputArgs {
     /// Write to this file (whole or not at all) instead of standard output
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// CSV: start with a byte-order mark, so Excel on Windows reads UTF-8 (Västerås)
+    #[arg(long, help_heading = "CSV for spreadsheets")]
+    pub bom: bool,
+    /// CSV for European spreadsheets: ';' between fields and decimal commas (49,26)
+    #[arg(long, help_heading = "CSV for spreadsheets")]
+    pub european_csv: bool,
 }
 
 impl OutputArgs {
+    /// Writes the result in `format` (see [`crate::report::write_output`]), applying the
+    /// spreadsheet options to CSV.
+    pub fn write(
+        &self,
+        format: crate::report::Format,
+        render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let style = crate::report::CsvStyle {
+            bom: self.bom,
+            european: self.european_csv,
+        };
+        if format != crate::report::Format::Csv || style == crate::report::CsvStyle::default() {
+            return crate::report::write_output(self.output.as_deref(), render);
+        }
+        let mut plain = Vec::new();
+        render(&mut plain)?;
+        let styled = crate::report::restyle_csv(&plain, style)?;
+        crate::report::write_output(self.output.as_deref(), |w| w.write_all(&styled))
+    }
+
     pub fn format(&self) -> crate::report::Format {
         self.format
             .or_else(|| {

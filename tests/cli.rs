@@ -856,3 +856,34 @@ fn completions_and_man_page_are_generated() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).starts_with(".ie"));
 }
+
+#[test]
+fn csv_for_european_spreadsheets_on_every_command() {
+    for command in [
+        vec!["scan", "examples/purchases.csv"],
+        vec!["rate", "examples/purchases.csv", "--by", "store"],
+        vec!["clv", "examples/purchases.csv"],
+    ] {
+        let out = churn()
+            .args(&command)
+            .args(["--format", "csv", "--bom", "--european-csv"])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{command:?}: {}", stderr(&out));
+        assert!(out.stdout.starts_with(b"\xEF\xBB\xBF"), "{command:?}");
+        let text = String::from_utf8(out.stdout[3..].to_vec()).unwrap();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(b';')
+            .from_reader(text.as_bytes());
+        let header = reader.headers().unwrap().clone();
+        assert!(header.len() > 3, "{command:?}: {header:?}");
+        let first = reader.records().next().unwrap().unwrap();
+        assert!(
+            first.iter().any(|f| f.contains(',')
+                && f.replace([',', '-'], "")
+                    .bytes()
+                    .all(|b| b.is_ascii_digit())),
+            "{command:?}: {first:?}"
+        );
+    }
+}

@@ -74,7 +74,7 @@ pub fn run(args: &ClvArgs) -> Result<()> {
     })?;
     let report = ClvReport::new(&purchases, as_of, &inputs, values);
     let format = args.output.format();
-    report::write_output(args.output.output.as_deref(), |w| match format {
+    args.output.write(format, |w| match format {
         Format::Table => report::clv::table(&report, args.limit, w),
         Format::Csv => report::clv::csv(&report, w),
         Format::Json => report::json::write(&report, w),

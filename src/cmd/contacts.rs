@@ -170,7 +170,7 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
         contacts,
     };
     let format = args.output.format();
-    report::write_output(args.output.output.as_deref(), |w| match format {
+    args.output.write(format, |w| match format {
         Format::Table => report::contacts::table(&report, args.limit, w),
         Format::Csv => report::contacts::csv(&report, w),
         Format::Json => report::json::write(&report, w),

@@ -121,7 +121,7 @@ pub fn run(args: &RateArgs) -> Result<()> {
     };
     let report = RateReport::new(&purchases.source, as_of, result);
     let format = args.output.format();
-    report::write_output(args.output.output.as_deref(), |w| match format {
+    args.output.write(format, |w| match format {
         Format::Table => report::rate::table(&report, w),
         Format::Csv => report::rate::csv(&report, w),
         Format::Json => report::rate::json(&report, w),

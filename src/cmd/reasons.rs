@@ -143,7 +143,7 @@ pub fn run(args: &ReasonsArgs) -> Result<()> {
     );
     let report = ReasonsReport::new(&purchases.source, &feedback.source, as_of, settings, result);
     let format = args.output.format();
-    report::write_output(args.output.output.as_deref(), |w| match format {
+    args.output.write(format, |w| match format {
         Format::Table => report::reasons::table(&report, w),
         Format::Csv => report::reasons::csv(&report, w),
         Format::Json => report::json::write(&report, w),

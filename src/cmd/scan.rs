@@ -100,7 +100,7 @@ pub fn run(args: &ScanArgs) -> Result<crate::Outcome> {
             super::reasons::load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
         report.attach_feedback(&latest_feedback(&feedback, &config, as_of));
     }
-    report::write_output(args.output.output.as_deref(), |w| match format {
+    args.output.write(format, |w| match format {
         Format::Table => report::table::scan(&report, args.limit, w),
         Format::Csv => report::csv::scan(&report, w),
         Format::Json => report::json::scan(&report, w),

@@ -99,6 +99,60 @@ fn write_stdout(render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result
     Ok(())
 }
 
+/// How CSV is written for spreadsheets.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CsvStyle {
+    /// A UTF-8 byte-order mark first (Excel on Windows needs it to read UTF-8).
+    pub bom: bool,
+    /// `;` between fields and decimal commas in plain numbers.
+    pub european: bool,
+}
+
+/// Rewrites churn's plain CSV (`,`, `.` decimals) in `style`. Only fields that are plain
+/// numbers (`-12.50`) change their decimal mark; text and dates stay as they are.
+pub fn restyle_csv(plain: &[u8], style: CsvStyle) -> io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(plain.len() + 3);
+    if style.bom {
+        out.extend_from_slice(b"\xEF\xBB\xBF");
+    }
+    if !style.european {
+        out.extend_from_slice(plain);
+        return Ok(out);
+    }
+    let mut reader = ::csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(plain);
+    let mut writer = ::csv::WriterBuilder::new()
+        .delimiter(b';')
+        .flexible(true)
+        .from_writer(&mut out);
+    let is_number = |f: &str| {
+        let digits = f.strip_prefix('-').unwrap_or(f);
+        let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+        !int.is_empty()
+            && int.bytes().all(|b| b.is_ascii_digit())
+            && frac.bytes().all(|b| b.is_ascii_digit())
+    };
+    for record in reader.records() {
+        let record = record.map_err(io::Error::other)?;
+        let fields: Vec<String> = record
+            .iter()
+            .map(|f| {
+                if is_number(f) {
+                    f.replacen('.', ",", 1)
+                } else {
+                    f.to_string()
+                }
+            })
+            .collect();
+        writer.write_record(&fields)?;
+    }
+    writer.flush()?;
+    drop(writer);
+    Ok(out)
+}
+
 /// Money for people: `12,345.67`.
 pub fn money(v: f64) -> String {
     let s = format!("{:.2}", v.abs());
@@ -130,6 +184,32 @@ pub fn percent(share: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_for_european_spreadsheets() {
+        let plain = b"customer_id,store,revenue,first_visit\nC1,V\xc3\xa4ster\xc3\xa5s,1234.50,2026-01-02\nC2,\"A, B\",-3,\n";
+        let eu = restyle_csv(
+            plain,
+            CsvStyle {
+                bom: true,
+                european: true,
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(eu).unwrap(),
+            "\u{feff}customer_id;store;revenue;first_visit\nC1;Västerås;1234,50;2026-01-02\nC2;A, B;-3;\n"
+        );
+        let bom_only = restyle_csv(
+            b"a,b\n1.5,x\n",
+            CsvStyle {
+                bom: true,
+                european: false,
+            },
+        )
+        .unwrap();
+        assert_eq!(bom_only, b"\xEF\xBB\xBFa,b\n1.5,x\n");
+    }
 
     #[test]
     fn formats_for_people() {
