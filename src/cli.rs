@@ -172,6 +172,7 @@ impl InputArgs {
                 charset,
                 delimiter,
                 columns: flags.or(&config.columns),
+                progress: true,
             },
             values: ValueOptions {
                 date_format,

@@ -5,7 +5,7 @@
 //! the path on failure).
 
 use std::fs::File;
-use std::io::{self, BufReader, Cursor, Read};
+use std::io::{self, BufReader, Cursor, IsTerminal, Read};
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
@@ -17,6 +17,42 @@ use flate2::read::MultiGzDecoder;
 /// dialect. Large inputs are never read twice: the sniffed head is replayed in front of
 /// the rest of the stream.
 pub const SNIFF_BYTES: usize = 256 * 1024;
+
+/// Files at least this large show a progress bar while they are read (when asked and
+/// standard error is a terminal).
+const PROGRESS_BYTES: u64 = 32 * 1024 * 1024;
+
+/// A reader that shows how much of the file has been read, on standard error.
+struct Progress<R> {
+    inner: R,
+    bar: indicatif::ProgressBar,
+}
+
+impl<R> Progress<R> {
+    fn new(inner: R, total: u64) -> Progress<R> {
+        let bar = indicatif::ProgressBar::new(total);
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "churn: reading {bar:30} {bytes}/{total_bytes} ({eta} left)",
+        ) {
+            bar.set_style(style);
+        }
+        Progress { inner, bar }
+    }
+}
+
+impl<R: Read> Read for Progress<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.bar.inc(n as u64);
+        Ok(n)
+    }
+}
+
+impl<R> Drop for Progress<R> {
+    fn drop(&mut self) {
+        self.bar.finish_and_clear();
+    }
+}
 
 /// A character encoding, chosen by the user or detected from the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -76,7 +112,7 @@ pub struct Input {
 ///
 /// `charset` overrides detection. Detection: a byte-order mark decides; otherwise the
 /// head must be valid UTF-8, or the input is taken as Windows-1252.
-pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
+pub fn open(path: &Path, charset: Option<Charset>, progress: bool) -> Result<Input> {
     let name = if path == Path::new("-") {
         "<stdin>".to_string()
     } else {
@@ -91,7 +127,10 @@ pub fn open(path: &Path, charset: Option<Charset>) -> Result<Input> {
         }
         let file = File::open(path).with_context(|| format!("{name}: cannot open file"))?;
         size = file.metadata().ok().map(|m| m.len());
-        Box::new(file)
+        match size.filter(|&s| progress && s >= PROGRESS_BYTES && io::stderr().is_terminal()) {
+            Some(total) => Box::new(Progress::new(file, total)),
+            None => Box::new(file),
+        }
     };
     let mut raw = BufReader::with_capacity(64 * 1024, raw);
     let mut head =
@@ -196,7 +235,7 @@ mod tests {
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(b"store\nV\xe4ster\xe5s\n").unwrap();
         std::fs::write(&path, gz.finish().unwrap()).unwrap();
-        let mut input = open(&path, None).unwrap();
+        let mut input = open(&path, None, false).unwrap();
         assert_eq!(input.charset, Charset::Windows1252);
         let mut text = String::new();
         input.reader.read_to_string(&mut text).unwrap();
@@ -205,7 +244,9 @@ mod tests {
 
     #[test]
     fn missing_file_names_the_path() {
-        let err = open(Path::new("/nonexistent/p.csv"), None).err().unwrap();
+        let err = open(Path::new("/nonexistent/p.csv"), None, false)
+            .err()
+            .unwrap();
         assert!(format!("{err:#}").contains("/nonexistent/p.csv"));
     }
 }

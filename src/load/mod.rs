@@ -23,6 +23,9 @@ pub struct ReadOptions {
     pub charset: Option<Charset>,
     pub delimiter: Option<u8>,
     pub columns: ColumnNames,
+    /// Show a progress bar on standard error while reading a large file (only when
+    /// standard error is a terminal).
+    pub progress: bool,
 }
 
 /// An open CSV table: header read, columns mapped, records not yet read.
@@ -56,7 +59,7 @@ impl Table {
 
 /// Opens `path` as a table with a header row and maps `roles` to its columns.
 pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Table> {
-    let input = input::open(path, opts.charset)?;
+    let input = input::open(path, opts.charset, opts.progress)?;
     let name = input.name.clone();
     refuse_non_csv(&name, &input.head)?;
     let delimiter = match opts.delimiter {
