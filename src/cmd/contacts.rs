@@ -4,13 +4,12 @@
 
 use std::collections::HashMap;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 use clap::Args;
 use serde::Serialize;
 
 use crate::cli::{FeedbackArgs, InputArgs, OutputArgs};
 use crate::metrics::clv::{self, Settings};
-use crate::metrics::summary::period_start;
 use crate::normalize::{Day, date::to_date};
 use crate::report::{self, Format};
 use crate::rules::{self, Status};
@@ -66,12 +65,8 @@ pub struct ContactsReport {
 }
 
 pub fn run(args: &ContactsArgs) -> Result<()> {
-    let super::Loaded {
-        purchases,
-        as_of,
-        config,
-        ..
-    } = super::load_purchases_keeping(&args.input, &args.keep_cols)?;
+    let loaded = super::load_purchases_keeping(&args.input, &args.keep_cols)?;
+    let (purchases, as_of, config) = (&loaded.purchases, loaded.as_of, &loaded.config);
     // Who has already told us something since their change began.
     let mut heard: HashMap<String, Vec<Day>> = HashMap::new();
     if let Some(path) = &args.feedback.feedback {
@@ -87,22 +82,10 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
         annual_discount: 0.0,
         margin: 1.0,
     };
-    let rule_config = config.rule_config();
-    let (both, _) = rules::apply_rules_with(
-        &purchases,
-        as_of,
-        period_start(as_of),
-        args.input.dedupe,
-        &rule_config,
-        |h, j| clv::customer_input(h, as_of, j, settings.horizon_days),
-    );
-    let inputs: Vec<_> = both.iter().filter_map(|(_, c)| c.clone()).collect();
-    let fitted = clv::fit(&inputs).map_err(|e| {
-        anyhow!(
-            "{}: cannot fit the lifetime-value model: {e}",
-            purchases.source
-        )
-    })?;
+    let super::Valued {
+        customers: both,
+        fitted,
+    } = super::judge_and_value(&loaded, args.input.dedupe, settings.horizon_days)?;
     let name = |dict: &Option<crate::normalize::Dictionary>, code: Option<u32>| {
         dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
     };

@@ -59,3 +59,41 @@ pub fn load_purchases_keeping(input: &InputArgs, keep: &[String]) -> Result<Load
         headers,
     })
 }
+
+/// Every customer judged, with their lifetime-value inputs, and the value model fitted.
+pub struct Valued {
+    pub customers: Vec<(
+        crate::rules::Verdict,
+        Option<crate::metrics::clv::CustomerInput>,
+    )>,
+    pub fitted: crate::metrics::clv::Fitted,
+}
+
+/// Judges every customer of `loaded` and fits the value model, for commands that rank
+/// customers or reasons by value (`horizon_days` sets the seasonal inputs' horizon).
+pub fn judge_and_value(loaded: &Loaded, dedupe: bool, horizon_days: f64) -> Result<Valued> {
+    use crate::metrics::clv;
+    let Loaded {
+        purchases,
+        as_of,
+        config,
+        ..
+    } = loaded;
+    let as_of = *as_of;
+    let (customers, _) = crate::rules::apply_rules_with(
+        purchases,
+        as_of,
+        crate::metrics::summary::period_start(as_of),
+        dedupe,
+        &config.rule_config(),
+        |h, j| clv::customer_input(h, as_of, j, horizon_days),
+    );
+    let inputs: Vec<_> = customers.iter().filter_map(|(_, c)| c.clone()).collect();
+    let fitted = clv::fit(&inputs).map_err(|e| {
+        anyhow::anyhow!(
+            "{}: cannot fit the lifetime-value model: {e}",
+            purchases.source
+        )
+    })?;
+    Ok(Valued { customers, fitted })
+}

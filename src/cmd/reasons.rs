@@ -10,7 +10,6 @@ use crate::cli::{FeedbackArgs, InputArgs, OutputArgs};
 use crate::load::{self, ReadOptions, Role};
 use crate::metrics::clv::{self, Settings};
 use crate::metrics::reasons::{self, ByGroup, CustomerInfo, ReasonNames};
-use crate::metrics::summary::period_start;
 use crate::normalize::{self, ValueOptions, feedback::Feedback};
 use crate::report::{self, Format, reasons::ReasonsReport};
 use crate::rules;
@@ -73,34 +72,18 @@ pub fn run(args: &ReasonsArgs) -> Result<()> {
         .feedback
         .as_ref()
         .context("churn reasons needs the customers' feedback: pass --feedback FILE")?;
-    let super::Loaded {
-        purchases,
-        as_of,
-        config,
-        ..
-    } = super::load_purchases(&args.input)?;
+    let loaded = super::load_purchases(&args.input)?;
+    let (purchases, as_of, config) = (&loaded.purchases, loaded.as_of, &loaded.config);
     let feedback = load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
     let settings = Settings {
         horizon_days: args.horizon,
         annual_discount: args.discount,
         margin: args.margin,
     };
-    let rule_config = config.rule_config();
-    let (both, _) = rules::apply_rules_with(
-        &purchases,
-        as_of,
-        period_start(as_of),
-        args.input.dedupe,
-        &rule_config,
-        |h, j| clv::customer_input(h, as_of, j, settings.horizon_days),
-    );
-    let inputs: Vec<_> = both.iter().filter_map(|(_, c)| c.clone()).collect();
-    let fitted = clv::fit(&inputs).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot fit the lifetime-value model: {e}",
-            purchases.source
-        )
-    })?;
+    let super::Valued {
+        customers: both,
+        fitted,
+    } = super::judge_and_value(&loaded, args.input.dedupe, settings.horizon_days)?;
     let name = |dict: &Option<normalize::Dictionary>, code: Option<u32>| {
         dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
     };
