@@ -71,7 +71,7 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
     let mut heard: HashMap<String, Vec<Day>> = HashMap::new();
     if let Some(path) = &args.feedback.feedback {
         let feedback =
-            super::reasons::load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
+            super::reasons::load_feedback(path, &args.feedback, config, args.input.skip_bad_rows)?;
         for e in feedback.entries {
             heard.entry(e.customer).or_default().push(e.day);
         }

@@ -74,7 +74,7 @@ pub fn run(args: &ReasonsArgs) -> Result<()> {
         .context("churn reasons needs the customers' feedback: pass --feedback FILE")?;
     let loaded = super::load_purchases(&args.input)?;
     let (purchases, as_of, config) = (&loaded.purchases, loaded.as_of, &loaded.config);
-    let feedback = load_feedback(path, &args.feedback, &config, args.input.skip_bad_rows)?;
+    let feedback = load_feedback(path, &args.feedback, config, args.input.skip_bad_rows)?;
     let settings = Settings {
         horizon_days: args.horizon,
         annual_discount: args.discount,
