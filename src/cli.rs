@@ -264,6 +264,31 @@ impl OutputArgs {
         format: crate::report::Format,
         render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
     ) -> Result<()> {
+        if format == crate::report::Format::Xlsx {
+            // Renderers give xlsx their CSV; the workbook is binary, so it needs a file.
+            let Some(path) = self
+                .output
+                .as_deref()
+                .filter(|p| *p != std::path::Path::new("-"))
+            else {
+                bail!("--format xlsx writes a workbook: name the file with -o FILE.xlsx");
+            };
+            let mut plain = Vec::new();
+            render(&mut plain)?;
+            let sheet = path
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(|s| {
+                    s.chars()
+                        .filter(|c| !"[]:*?/\\".contains(*c))
+                        .take(31)
+                        .collect::<String>()
+                })
+                .filter(|s| !s.is_empty())
+                .unwrap_or_else(|| "churn".to_string());
+            let book = crate::report::xlsx::from_csv(&plain, &sheet)?;
+            return crate::report::write_output(Some(path), |w| w.write_all(&book));
+        }
         let style = crate::report::CsvStyle {
             bom: self.bom,
             european: self.european_csv,

@@ -887,3 +887,55 @@ fn csv_for_european_spreadsheets_on_every_command() {
         );
     }
 }
+
+#[test]
+fn xlsx_holds_the_csv_table_with_typed_cells() {
+    use calamine::{Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let book_path = dir.path().join("rate.xlsx");
+    let out = churn()
+        .args(["rate", "examples/purchases.csv", "--by", "store", "-o"])
+        .arg(&book_path)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let csv_out = churn()
+        .args([
+            "rate",
+            "examples/purchases.csv",
+            "--by",
+            "store",
+            "--format",
+            "csv",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv_out.stdout).unwrap();
+    let mut book: Xlsx<_> = calamine::open_workbook(&book_path).unwrap();
+    assert_eq!(book.sheet_names(), vec!["rate"]);
+    let range = book.worksheet_range("rate").unwrap();
+    for (r, line) in text.lines().enumerate() {
+        for (c, value) in line.split(',').enumerate() {
+            let cell = range.get((r, c)).unwrap_or(&Data::Empty);
+            match cell {
+                Data::String(s) => assert_eq!(s, value, "row {r} column {c}"),
+                Data::Float(f) => assert!(
+                    (f - value.parse::<f64>().unwrap()).abs() < 1e-9,
+                    "row {r} column {c}"
+                ),
+                Data::Bool(b) => assert_eq!(b.to_string(), value),
+                Data::Empty => assert!(value.is_empty(), "row {r} column {c}"),
+                other => panic!("row {r} column {c}: {other:?}"),
+            }
+        }
+    }
+    // Numbers are numbers, not text.
+    assert!(matches!(range.get((1, 1)), Some(Data::Float(_))));
+    // A workbook needs a file.
+    let out = churn()
+        .args(["scan", "examples/purchases.csv", "--format", "xlsx"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("-o FILE.xlsx"));
+}

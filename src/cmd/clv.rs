@@ -76,7 +76,7 @@ pub fn run(args: &ClvArgs) -> Result<()> {
     let format = args.output.format();
     args.output.write(format, |w| match format {
         Format::Table => report::clv::table(&report, args.limit, w),
-        Format::Csv => report::clv::csv(&report, w),
+        Format::Csv | Format::Xlsx => report::clv::csv(&report, w),
         Format::Json => report::json::write(&report, w),
         Format::Markdown => report::clv::markdown(&report, args.limit, w),
     })

@@ -155,7 +155,7 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
     let format = args.output.format();
     args.output.write(format, |w| match format {
         Format::Table => report::contacts::table(&report, args.limit, w),
-        Format::Csv => report::contacts::csv(&report, w),
+        Format::Csv | Format::Xlsx => report::contacts::csv(&report, w),
         Format::Json => report::json::write(&report, w),
         Format::Markdown => report::contacts::markdown(&report, args.limit, w),
     })

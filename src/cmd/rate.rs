@@ -123,7 +123,7 @@ pub fn run(args: &RateArgs) -> Result<()> {
     let format = args.output.format();
     args.output.write(format, |w| match format {
         Format::Table => report::rate::table(&report, w),
-        Format::Csv => report::rate::csv(&report, w),
+        Format::Csv | Format::Xlsx => report::rate::csv(&report, w),
         Format::Json => report::rate::json(&report, w),
         Format::Markdown => report::rate::markdown(&report, w),
     })

@@ -128,7 +128,7 @@ pub fn run(args: &ReasonsArgs) -> Result<()> {
     let format = args.output.format();
     args.output.write(format, |w| match format {
         Format::Table => report::reasons::table(&report, w),
-        Format::Csv => report::reasons::csv(&report, w),
+        Format::Csv | Format::Xlsx => report::reasons::csv(&report, w),
         Format::Json => report::json::write(&report, w),
         Format::Markdown => report::reasons::markdown(&report, w),
     })

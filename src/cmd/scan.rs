@@ -102,7 +102,7 @@ pub fn run(args: &ScanArgs) -> Result<crate::Outcome> {
     }
     args.output.write(format, |w| match format {
         Format::Table => report::table::scan(&report, args.limit, w),
-        Format::Csv => report::csv::scan(&report, w),
+        Format::Csv | Format::Xlsx => report::csv::scan(&report, w),
         Format::Json => report::json::scan(&report, w),
         Format::Markdown => report::markdown::scan(&report, args.limit, w),
     })?;

@@ -12,6 +12,7 @@ pub mod rate;
 pub mod reasons;
 pub mod scan;
 pub mod table;
+pub mod xlsx;
 
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub enum Format {
     Json,
     /// For wikis and e-mail.
     Markdown,
+    /// An Excel workbook (with -o): the CSV's table with typed cells.
+    Xlsx,
 }
 
 impl Format {
@@ -41,6 +44,7 @@ impl Format {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "md" | "markdown" => Some(Format::Markdown),
+            "xlsx" => Some(Format::Xlsx),
             "txt" => Some(Format::Table),
             _ => None,
         }

@@ -1,0 +1,165 @@
+//! Excel workbooks: any command's table as a worksheet with typed cells, so a
+//! spreadsheet gets numbers as numbers, dates as dates and shares as percentages.
+//!
+//! Built from the command's plain CSV (the same columns, in the same order): a column
+//! whose non-empty values are all plain numbers becomes numeric (percent-formatted when
+//! its name says it is a share or rate), one of ISO dates becomes dates; the rest stays
+//! text. The header row is frozen and the column widths fit the content.
+
+use std::io;
+
+use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+
+/// Columns shown as percentages (their values are fractions 0–1).
+fn is_fraction(column: &str) -> bool {
+    column == "share"
+        || column == "p_alive"
+        || column == "share_active"
+        || column.ends_with("rate")
+        || column.starts_with("rate_")
+}
+
+fn plain_number(f: &str) -> Option<f64> {
+    let digits = f.strip_prefix('-').unwrap_or(f);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, "0"));
+    (!int.is_empty()
+        && int.bytes().all(|b| b.is_ascii_digit())
+        && frac.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| f.parse().ok())
+    .flatten()
+}
+
+fn iso_date(f: &str) -> Option<ExcelDateTime> {
+    let b = f.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (
+        f[..4].parse().ok()?,
+        f[5..7].parse().ok()?,
+        f[8..].parse().ok()?,
+    );
+    ExcelDateTime::from_ymd(y, m, d).ok()
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Number,
+    Fraction,
+    Date,
+    Text,
+}
+
+/// Writes the plain CSV `csv` as the single worksheet `sheet` of a workbook.
+pub fn from_csv(csv: &[u8], sheet: &str) -> io::Result<Vec<u8>> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
+    let header: Vec<String> = reader
+        .headers()
+        .map_err(io::Error::other)?
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let rows: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+        .collect::<Result<_, _>>()
+        .map_err(io::Error::other)?;
+    let kinds: Vec<Kind> = header
+        .iter()
+        .enumerate()
+        .map(|(c, name)| {
+            let values = || {
+                rows.iter()
+                    .filter_map(|r| r.get(c))
+                    .filter(|v| !v.is_empty())
+            };
+            if values().next().is_none() {
+                Kind::Text
+            } else if values().all(|v| plain_number(v).is_some()) {
+                if is_fraction(name) {
+                    Kind::Fraction
+                } else {
+                    Kind::Number
+                }
+            } else if values().all(|v| iso_date(v).is_some()) {
+                Kind::Date
+            } else {
+                Kind::Text
+            }
+        })
+        .collect();
+
+    let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+    let mut workbook = Workbook::new();
+    let ws = workbook.add_worksheet();
+    ws.set_name(sheet).map_err(xlsx)?;
+    let bold = Format::new().set_bold();
+    let percent = Format::new().set_num_format("0.0%");
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, name) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, name, &bold)
+            .map_err(xlsx)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        for (c, value) in row.iter().enumerate() {
+            if value.is_empty() {
+                continue;
+            }
+            let c16 = c as u16;
+            match kinds.get(c).copied().unwrap_or(Kind::Text) {
+                Kind::Number => ws.write_number(r, c16, plain_number(value).unwrap_or(0.0)),
+                Kind::Fraction => ws.write_number_with_format(
+                    r,
+                    c16,
+                    plain_number(value).unwrap_or(0.0),
+                    &percent,
+                ),
+                Kind::Date => match iso_date(value) {
+                    Some(d) => ws.write_datetime_with_format(r, c16, &d, &date),
+                    None => ws.write_string(r, c16, value),
+                },
+                Kind::Text => ws.write_string(r, c16, value),
+            }
+            .map_err(xlsx)?;
+        }
+    }
+    ws.set_freeze_panes(1, 0).map_err(xlsx)?;
+    for (c, name) in header.iter().enumerate() {
+        let widest = rows
+            .iter()
+            .filter_map(|r| r.get(c))
+            .map(|v| v.chars().count())
+            .chain([name.chars().count()])
+            .max()
+            .unwrap_or(8);
+        ws.set_column_width(c as u16, (widest.min(60) + 2) as f64)
+            .map_err(xlsx)?;
+    }
+    workbook.save_to_buffer().map_err(xlsx)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use calamine::{Data, Reader, Xlsx};
+
+    #[test]
+    fn numbers_dates_and_shares_are_typed() {
+        let csv = b"store,customers,defection_rate,first_visit,note\nV\xc3\xa4ster\xc3\xa5s,40,0.35,2026-01-02,x\nMalm\xc3\xb6,46,0.3261,,\n";
+        let bytes = from_csv(csv, "rate").unwrap();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        assert_eq!(book.sheet_names(), vec!["rate"]);
+        let range = book.worksheet_range("rate").unwrap();
+        assert_eq!(range.get((0, 0)), Some(&Data::String("store".into())));
+        assert_eq!(range.get((1, 0)), Some(&Data::String("Västerås".into())));
+        assert_eq!(range.get((1, 1)), Some(&Data::Float(40.0)));
+        assert_eq!(range.get((2, 2)), Some(&Data::Float(0.3261)));
+        assert!(
+            matches!(range.get((1, 3)), Some(Data::DateTime(_))),
+            "{:?}",
+            range.get((1, 3))
+        );
+    }
+}
