@@ -1,1 +1,681 @@
 //! The monthly report: every figure of the other commands, assembled for one reader.
+//! [`MonthlyReport`] is the data (serialized as the JSON report); [`markdown`] and
+//! [`html::write`] render it. Every section appears in [`SECTIONS`] order.
+
+#[path = "html.rs"]
+pub mod html;
+#[path = "svg.rs"]
+pub mod svg;
+
+use std::io::{self, Write};
+
+use chrono::NaiveDate;
+use serde::Serialize;
+
+use super::{count, money, percent};
+use crate::cmd::contacts::Contact;
+use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
+use crate::metrics::rate::{CohortMatrix, RateTable};
+use crate::metrics::reasons::{GapRow, Reasons};
+use crate::metrics::summary::{DefectionRate, RowSummary, StatusCount, Summary, ValueSummary};
+use crate::rules::RuleConfig;
+
+/// The section headings, in the order they appear in every format.
+pub const SECTIONS: [&str; 11] = [
+    "Headline figures",
+    "Defection-rate trend",
+    "Status breakdown",
+    "Defection rate by store",
+    "Defection rate by employee",
+    "Reasons for leaving",
+    "Expectation gap",
+    "Customers to contact",
+    "Cohort retention",
+    "Data quality",
+    "Rules and assumptions",
+];
+
+/// The defection rate of the previous period: the 12 months up to one month before the
+/// as-of date, computed from the same data.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Previous {
+    pub period_start: NaiveDate,
+    pub period_end: NaiveDate,
+    pub customers: u64,
+    pub defected: u64,
+    pub rate: f64,
+}
+
+/// The headline figures. Rates are fractions a year; money is revenue.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Headline {
+    pub customers: u64,
+    /// The annual defection rate up to the as-of date.
+    pub defection_rate: Option<DefectionRate>,
+    pub previous_period: Option<Previous>,
+    /// `defection_rate.rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
+    pub change: Option<f64>,
+    /// Last-12-month net revenue of all customers.
+    pub revenue_12m: f64,
+    /// Last-12-month net revenue of the defected customers: revenue lost a year.
+    pub revenue_lost_12m: f64,
+    /// Last-12-month net revenue of the at-risk customers: revenue at risk a year.
+    pub revenue_at_risk_12m: f64,
+    /// Ten-year values (see `churn clv`), or why they are missing.
+    pub value: ValueSummary,
+    pub flagged_by: Vec<crate::metrics::summary::RuleCount>,
+}
+
+/// The expectation gap (expected − perceived rating) of each store and employee.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ExpectationGap {
+    pub by_store: Vec<GapRow>,
+    pub by_employee: Vec<GapRow>,
+}
+
+/// The contacts list, highest value at stake first.
+#[derive(Clone, Debug, Serialize)]
+pub struct Contacts {
+    /// Defected customers are listed while their change began at most this many days ago.
+    pub recent_days: u32,
+    /// Customers to call, before the list was cut to the `--contacts` shown.
+    pub total: u64,
+    /// Flagged customers left out because they already gave feedback since their change.
+    pub already_heard: u64,
+    /// `value_at_stake` is their revenue over the next 12 months, undiscounted.
+    pub shown: Vec<Contact>,
+}
+
+/// How the value figures are computed.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Assumptions {
+    pub horizon_years: f64,
+    pub annual_discount: f64,
+    /// Share of revenue counted as value (1 = value in revenue).
+    pub margin: f64,
+    pub value_unit: &'static str,
+    pub contacts_value: &'static str,
+}
+
+impl Assumptions {
+    pub fn new(settings: &Settings) -> Assumptions {
+        Assumptions {
+            horizon_years: settings.horizon_days / DAYS_PER_YEAR,
+            annual_discount: settings.annual_discount,
+            margin: settings.margin,
+            value_unit: if settings.margin == 1.0 {
+                "revenue"
+            } else {
+                "profit"
+            },
+            contacts_value: "revenue over the next 12 months, undiscounted",
+        }
+    }
+}
+
+/// Everything in the report: the JSON output as it is.
+#[derive(Clone, Debug, Serialize)]
+pub struct MonthlyReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub feedback_source: Option<String>,
+    pub as_of: NaiveDate,
+    /// Only with `--stamp`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub generated_at: Option<String>,
+    pub headline: Headline,
+    /// Annual defection rate at each month end.
+    pub trend: RateTable,
+    pub statuses: Vec<StatusCount>,
+    /// None when the input has no store column.
+    pub by_store: Option<RateTable>,
+    pub by_employee: Option<RateTable>,
+    /// None without `--feedback`.
+    pub reasons: Option<Reasons>,
+    pub expectation_gap: Option<ExpectationGap>,
+    pub contacts: Contacts,
+    pub cohorts: CohortMatrix,
+    pub data_quality: RowSummary,
+    pub rules: RuleConfig,
+    pub assumptions: Assumptions,
+    #[serde(skip)]
+    pub summary: Summary,
+}
+
+impl MonthlyReport {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        summary: Summary,
+        feedback_source: Option<String>,
+        generated_at: Option<String>,
+        previous: Option<Previous>,
+        trend: RateTable,
+        by_store: Option<RateTable>,
+        by_employee: Option<RateTable>,
+        reasons: Option<Reasons>,
+        contacts: Contacts,
+        cohorts: CohortMatrix,
+        rules: RuleConfig,
+        assumptions: Assumptions,
+    ) -> MonthlyReport {
+        let change = summary
+            .defection_rate
+            .as_ref()
+            .zip(previous.as_ref())
+            .map(|(d, p)| d.rate - p.rate);
+        let headline = Headline {
+            customers: summary.customers,
+            defection_rate: summary.defection_rate.clone(),
+            previous_period: previous,
+            change,
+            revenue_12m: summary.revenue_12m,
+            revenue_lost_12m: summary.revenue_lost_12m,
+            revenue_at_risk_12m: summary.revenue_at_risk_12m,
+            value: summary.value.clone(),
+            flagged_by: summary.rules.clone(),
+        };
+        let expectation_gap = reasons.as_ref().map(|r| ExpectationGap {
+            by_store: r.gap_by_store.clone(),
+            by_employee: r.gap_by_employee.clone(),
+        });
+        MonthlyReport {
+            schema_version: super::SCHEMA_VERSION,
+            source: summary.source.clone(),
+            feedback_source,
+            as_of: summary.as_of,
+            generated_at,
+            headline,
+            trend,
+            statuses: summary.statuses.clone(),
+            by_store,
+            by_employee,
+            reasons,
+            expectation_gap,
+            contacts,
+            cohorts,
+            data_quality: summary.rows.clone(),
+            rules,
+            assumptions,
+            summary,
+        }
+    }
+
+    /// The headline figures as (label, text) lines, each with its period and unit.
+    pub fn headline_lines(&self) -> Vec<(String, String)> {
+        let mut lines = Vec::new();
+        for (label, text) in super::scan::summary_lines(&self.summary) {
+            // Rows, duplicates and refunds belong to the data quality section.
+            if matches!(label, "as of" | "rows" | "duplicates" | "refunds") {
+                continue;
+            }
+            lines.push((label.to_string(), text));
+            if label == "defection rate" {
+                lines.push(("change".to_string(), self.change_text()));
+            }
+        }
+        lines
+    }
+
+    fn change_text(&self) -> String {
+        match (&self.headline.change, &self.headline.previous_period) {
+            (Some(c), Some(p)) => format!(
+                "{:+.1} percentage points vs {} a year for the 12 months {} to {} ({} of {} customers)",
+                c * 100.0,
+                percent(p.rate),
+                p.period_start,
+                p.period_end,
+                count(p.defected),
+                count(p.customers)
+            ),
+            _ => "not available: no defection rate for the 12 months up to one month earlier"
+                .to_string(),
+        }
+    }
+
+    /// The data quality lines: every row accounted for.
+    pub fn quality_lines(&self) -> Vec<(String, String)> {
+        let r = &self.data_quality;
+        let mut lines = vec![
+            ("rows read".to_string(), count(r.read)),
+            ("rows used".to_string(), count(r.used)),
+            (
+                "anonymous".to_string(),
+                format!(
+                    "{} (no customer id; left out of customer analysis)",
+                    count(r.anonymous)
+                ),
+            ),
+            (
+                "duplicates".to_string(),
+                format!(
+                    "{} exact duplicate lines, {} dropped (--dedupe drops them)",
+                    count(r.duplicates),
+                    count(r.duplicates_dropped)
+                ),
+            ),
+        ];
+        let why: Vec<String> = r
+            .skipped_reasons
+            .iter()
+            .map(|x| format!("{} {}", count(x.rows), x.reason))
+            .collect();
+        lines.push((
+            "skipped".to_string(),
+            if why.is_empty() {
+                count(r.skipped)
+            } else {
+                format!("{} ({})", count(r.skipped), why.join("; "))
+            },
+        ));
+        lines.push((
+            "after the as-of date".to_string(),
+            format!("{} (ignored)", count(r.after_as_of)),
+        ));
+        lines.push((
+            "refund lines".to_string(),
+            format!(
+                "{} (negative amounts, subtracted from spend)",
+                count(r.refund_lines)
+            ),
+        ));
+        if let Some(r) = &self.reasons {
+            lines.push((
+                "feedback".to_string(),
+                format!(
+                    "{} lines; {} from unknown customers, {} after the as-of date; {} of {} defectors gave feedback ({})",
+                    count(r.feedback_lines),
+                    count(r.unknown_customers),
+                    count(r.after_as_of),
+                    count(r.defectors_with_feedback),
+                    count(r.defectors),
+                    percent(r.feedback_share)
+                ),
+            ));
+        }
+        lines
+    }
+
+    /// The rules and assumptions as (setting, value) lines.
+    pub fn rule_lines(&self) -> Vec<(String, String)> {
+        let mut lines = Vec::new();
+        if let Ok(v) = serde_json::to_value(&self.rules) {
+            flatten("", &v, &mut lines);
+        }
+        lines
+    }
+
+    /// The value assumptions, in words.
+    pub fn assumption_lines(&self) -> Vec<String> {
+        let a = &self.assumptions;
+        vec![
+            format!(
+                "Future values are over {} years, discounted {}% a year, in {} (margin {}).",
+                a.horizon_years,
+                fixed(a.annual_discount * 100.0, 0),
+                a.value_unit,
+                a.margin
+            ),
+            format!("A contact's value at stake is their {}.", a.contacts_value),
+            format!(
+                "Defection rates are over 12 months: of the customers active or at risk at the start, \
+                 the share defected at the end, both judged by the rules below; 95% Wilson intervals; \
+                 groups with fewer than {} customers at the start are flagged as too small to judge.",
+                self.trend.min_customers
+            ),
+            "A customer is defected or at risk when one of the rules below with that status fires \
+             (see the README for the formulas)."
+                .to_string(),
+        ]
+    }
+}
+
+/// `rules.gone.alpha = 0.001` lines from a JSON tree.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Array(items) => {
+            let items: Vec<String> = items.iter().map(scalar).collect();
+            out.push((prefix.to_string(), items.join(", ")));
+        }
+        other => out.push((prefix.to_string(), scalar(other))),
+    }
+}
+
+fn scalar(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// A number with fixed decimals (deterministic, no locale).
+pub fn fixed(v: f64, decimals: usize) -> String {
+    let s = format!("{v:.decimals$}");
+    // -0.0 prints as "-0"
+    if s.starts_with('-') && s[1..].chars().all(|c| c == '0' || c == '.') {
+        s[1..].to_string()
+    } else {
+        s
+    }
+}
+
+/// Escapes text for HTML and SVG.
+pub fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The 95% interval of a rate: `23.2%–40.0%`.
+pub fn interval(low: f64, high: f64) -> String {
+    format!("{}–{}", percent(low), percent(high))
+}
+
+/// Escapes text for a Markdown table cell. `<` is escaped too: a wiki would otherwise
+/// take a comment's `<script>` for HTML.
+fn cell(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('|', "\\|")
+        .replace('<', "\\<")
+        .replace(['\n', '\r'], " ")
+}
+
+/// One first-visit month's row of the cohort matrix: (cohort, customers, share not
+/// defected by months since; None after the as-of date).
+pub type CohortRow = (String, u64, Vec<Option<f64>>);
+
+/// The cohort matrix as rows, and the number of steps (columns).
+pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, u32) {
+    let steps = m.cells.iter().map(|c| c.since + 1).max().unwrap_or(0);
+    let mut rows: Vec<CohortRow> = Vec::new();
+    for c in &m.cells {
+        if rows.last().is_none_or(|r| r.0 != c.cohort) {
+            rows.push((c.cohort.clone(), c.customers, vec![None; steps as usize]));
+        }
+        if let Some(r) = rows.last_mut() {
+            r.2[c.since as usize] = Some(c.share_active);
+        }
+    }
+    (rows, steps)
+}
+
+/// The Markdown report.
+pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "# Churn report: {}\n", cell(&r.source))?;
+    write!(w, "As of {}", r.as_of)?;
+    if let Some(f) = &r.feedback_source {
+        write!(w, "; feedback from {}", cell(f))?;
+    }
+    if let Some(g) = &r.generated_at {
+        write!(w, "; generated at {g}")?;
+    }
+    writeln!(w, ".")?;
+    let section = |w: &mut dyn Write, i: usize| writeln!(w, "\n## {}\n", SECTIONS[i]);
+
+    section(w, 0)?;
+    for (label, text) in r.headline_lines() {
+        writeln!(w, "- **{label}**: {}", cell(&text))?;
+    }
+
+    section(w, 1)?;
+    writeln!(
+        w,
+        "Annual defection rate (%, the 12 months up to each month end).\n"
+    )?;
+    rate_table_md(&r.trend, "month", w)?;
+
+    section(w, 2)?;
+    writeln!(w, "Customers as of {}.\n", r.as_of)?;
+    writeln!(w, "| status | customers | share |\n|---|---:|---:|")?;
+    for s in &r.statuses {
+        writeln!(
+            w,
+            "| {} | {} | {} |",
+            s.status.label(),
+            count(s.customers),
+            percent(s.share)
+        )?;
+    }
+
+    for (i, table, name, flag) in [
+        (3, &r.by_store, "store", "--store-col"),
+        (4, &r.by_employee, "employee", "--employee-col"),
+    ] {
+        section(w, i)?;
+        match table {
+            Some(t) => {
+                writeln!(
+                    w,
+                    "Annual defection rate (%, 12 months to {}) by main {name}.\n",
+                    r.as_of
+                )?;
+                rate_table_md(t, name, w)?;
+            }
+            None => writeln!(w, "The input has no {name} column ({flag} maps one).")?,
+        }
+    }
+
+    section(w, 5)?;
+    match &r.reasons {
+        None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
+        Some(reasons) if reasons.rows.is_empty() => {
+            writeln!(w, "No defected or at-risk customer gave a reason.")?
+        }
+        Some(reasons) => {
+            writeln!(
+                w,
+                "Ranked by the value lost with the defectors citing each reason (over {} years, \
+                 discounted {}% a year, in {}).\n",
+                r.assumptions.horizon_years,
+                fixed(r.assumptions.annual_discount * 100.0, 0),
+                r.assumptions.value_unit
+            )?;
+            writeln!(
+                w,
+                "| reason | defectors | at risk | share of defectors with feedback | value lost | value at risk | expectation gap | example |"
+            )?;
+            writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---|")?;
+            for x in &reasons.rows {
+                writeln!(
+                    w,
+                    "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                    cell(&x.reason),
+                    count(x.defectors),
+                    count(x.at_risk),
+                    percent(x.share),
+                    money(x.value_lost),
+                    money(x.value_at_risk),
+                    x.expectation_gap.map_or(String::new(), |g| fixed(g, 2)),
+                    cell(x.examples.first().map_or("", String::as_str))
+                )?;
+            }
+        }
+    }
+
+    section(w, 6)?;
+    match &r.expectation_gap {
+        None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
+        Some(g) => {
+            writeln!(
+                w,
+                "Mean expected − perceived rating (rating points, all feedback up to {}); above 0: \
+                 worse than expected.\n",
+                r.as_of
+            )?;
+            let mut first = true;
+            for (name, rows) in [("store", &g.by_store), ("employee", &g.by_employee)] {
+                if rows.is_empty() {
+                    continue;
+                }
+                if !first {
+                    writeln!(w)?;
+                }
+                first = false;
+                writeln!(w, "| {name} | feedback | gap |\n|---|---:|---:|")?;
+                for x in rows {
+                    writeln!(
+                        w,
+                        "| {} | {} | {} |",
+                        cell(&x.group),
+                        count(x.feedback),
+                        fixed(x.expectation_gap, 2)
+                    )?;
+                }
+            }
+        }
+    }
+
+    section(w, 7)?;
+    let c = &r.contacts;
+    writeln!(
+        w,
+        "At-risk customers and customers defected in the last {} days, not heard from since \
+         their change; highest value at stake (revenue over the next 12 months) first. {} of {} \
+         shown; {} left out as they already gave feedback.\n",
+        c.recent_days,
+        count(c.shown.len() as u64),
+        count(c.total),
+        count(c.already_heard)
+    )?;
+    if !c.shown.is_empty() {
+        writeln!(
+            w,
+            "| customer | status | rule | evidence | since | last visit | store | value at stake |"
+        )?;
+        writeln!(w, "|---|---|---|---|---|---|---|---:|")?;
+        for x in &c.shown {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                cell(&x.customer_id),
+                x.status.label(),
+                x.rule.map_or("", |r| r.as_str()),
+                cell(&x.evidence),
+                x.change_since.map_or(String::new(), |d| d.to_string()),
+                x.last_visit,
+                cell(x.store.as_deref().unwrap_or("")),
+                money(x.value_at_stake)
+            )?;
+        }
+    }
+
+    section(w, 8)?;
+    let (rows, steps) = cohort_rows(&r.cohorts);
+    writeln!(
+        w,
+        "Share of each first-visit month's customers not defected, by months since (%).\n"
+    )?;
+    if !rows.is_empty() {
+        write!(w, "| cohort | customers |")?;
+        for s in 0..steps {
+            write!(w, " {s} |")?;
+        }
+        write!(w, "\n|---|---:|")?;
+        for _ in 0..steps {
+            write!(w, "---:|")?;
+        }
+        writeln!(w)?;
+        for (cohort, customers, shares) in &rows {
+            write!(w, "| {cohort} | {} |", count(*customers))?;
+            for s in shares {
+                write!(w, " {} |", s.map_or(String::new(), |v| fixed(v * 100.0, 0)))?;
+            }
+            writeln!(w)?;
+        }
+    }
+
+    section(w, 9)?;
+    for (label, text) in r.quality_lines() {
+        writeln!(w, "- **{label}**: {}", cell(&text))?;
+    }
+
+    section(w, 10)?;
+    for line in r.assumption_lines() {
+        writeln!(w, "- {line}")?;
+    }
+    writeln!(w, "\n| setting | value |\n|---|---|")?;
+    for (k, v) in r.rule_lines() {
+        writeln!(w, "| `{k}` | {} |", cell(&v))?;
+    }
+    Ok(())
+}
+
+fn rate_table_md(t: &RateTable, name: &str, w: &mut dyn Write) -> io::Result<()> {
+    if t.rows.is_empty() {
+        return writeln!(w, "No period with customers at its start.");
+    }
+    writeln!(
+        w,
+        "| {name} | customers at start | defected | rate | 95% interval | revenue lost a year | note |"
+    )?;
+    writeln!(w, "|---|---:|---:|---:|---:|---:|---|")?;
+    for x in &t.rows {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            cell(&x.group),
+            count(x.customers),
+            count(x.defected),
+            percent(x.defection_rate),
+            interval(x.rate_low, x.rate_high),
+            money(x.revenue_lost),
+            if x.small { "too few to judge" } else { "" }
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_is_escaped_for_html_and_markdown() {
+        assert_eq!(
+            esc(r#"<Väst & "erås">'"#),
+            "&lt;Väst &amp; &quot;erås&quot;&gt;&#39;"
+        );
+        assert_eq!(cell("a|b<c>\nd"), "a\\|b\\<c> d");
+    }
+
+    #[test]
+    fn fixed_numbers_have_no_negative_zero() {
+        assert_eq!(fixed(-0.001, 1), "0.0");
+        assert_eq!(fixed(-1.25, 1), "-1.2");
+        assert_eq!(fixed(12.0, 0), "12");
+    }
+
+    #[test]
+    fn rule_settings_flatten_to_dotted_keys() {
+        let v = serde_json::json!({"a": {"b": 1, "c": [60, 90]}, "d": "x"});
+        let mut out = Vec::new();
+        flatten("", &v, &mut out);
+        assert_eq!(
+            out,
+            [
+                ("a.b".to_string(), "1".to_string()),
+                ("a.c".to_string(), "60, 90".to_string()),
+                ("d".to_string(), "x".to_string())
+            ]
+        );
+    }
+}
