@@ -273,3 +273,54 @@ fn stamp_adds_the_generation_time() {
             .is_some_and(|l| l.contains("generated at"))
     );
 }
+
+#[test]
+fn the_report_as_a_workbook_has_one_sheet_per_table() {
+    use calamine::{Data, Reader, Xlsx};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("report.xlsx");
+    let out = assert_cmd::Command::cargo_bin("churn")
+        .unwrap()
+        .args([
+            "report",
+            "examples/purchases.csv",
+            "--feedback",
+            "examples/feedback.csv",
+            "-o",
+        ])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut book: Xlsx<_> = calamine::open_workbook(&path).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        vec![
+            "Headline",
+            "Trend",
+            "Statuses",
+            "By store",
+            "By employee",
+            "Reasons",
+            "Contacts",
+            "Cohorts",
+            "Data quality"
+        ]
+    );
+    let trend = book.worksheet_range("Trend").unwrap();
+    assert_eq!(trend.get((0, 0)), Some(&Data::String("month".into())));
+    assert!(
+        matches!(trend.get((1, 1)), Some(Data::Float(_))),
+        "customers are numbers"
+    );
+    let quality = book.worksheet_range("Data quality").unwrap();
+    assert_eq!(
+        quality.get((1, 1)),
+        Some(&Data::Float(15682.0)),
+        "rows read"
+    );
+}

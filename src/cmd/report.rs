@@ -61,6 +61,8 @@ pub enum ReportFormat {
     Markdown,
     /// Every section as data, with a schema_version
     Json,
+    /// An Excel workbook: one sheet per table
+    Xlsx,
 }
 
 impl ReportArgs {
@@ -83,6 +85,7 @@ impl ReportArgs {
             Some("html" | "htm") => Ok(ReportFormat::Html),
             Some("md" | "markdown") => Ok(ReportFormat::Markdown),
             Some("json") => Ok(ReportFormat::Json),
+            Some("xlsx") => Ok(ReportFormat::Xlsx),
             _ => bail!(
                 "{}: cannot tell the report format from the file name; name it .html, .md or \
                  .json, or pass --format html|markdown|json",
@@ -109,6 +112,14 @@ const CONTACT_RECENT_DAYS: u32 = 180;
 
 pub fn run(args: &ReportArgs) -> Result<crate::Outcome> {
     let format = args.format()?;
+    if format == ReportFormat::Xlsx
+        && args
+            .output
+            .as_deref()
+            .is_none_or(|p| p == std::path::Path::new("-"))
+    {
+        bail!("--format xlsx writes a workbook: name the file with -o FILE.xlsx");
+    }
     let super::Loaded {
         purchases,
         as_of,
@@ -343,6 +354,7 @@ pub fn run(args: &ReportArgs) -> Result<crate::Outcome> {
         ReportFormat::Html => crate::report::monthly::html::write(&report, w),
         ReportFormat::Markdown => crate::report::monthly::markdown(&report, w),
         ReportFormat::Json => crate::report::json::write(&report, w),
+        ReportFormat::Xlsx => w.write_all(&crate::report::monthly::xlsx(&report)?),
     })?;
     let rate = report.summary.defection_rate.as_ref().map(|d| d.rate);
     Ok(if args.quiet {

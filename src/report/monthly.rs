@@ -644,6 +644,121 @@ fn rate_table_md(t: &RateTable, name: &str, w: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
+/// The report as an Excel workbook: one sheet per table, in the report's order.
+pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
+    use crate::report::rate::{RateReport, RateView};
+    let as_of = crate::normalize::date::to_day(report.as_of);
+    let mut sheets: Vec<(String, Vec<u8>)> = Vec::new();
+    let mut table = |name: &str,
+                     render: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>|
+     -> std::io::Result<()> {
+        let mut csv = Vec::new();
+        render(&mut csv)?;
+        sheets.push((name.to_string(), csv));
+        Ok(())
+    };
+    let pairs = |rows: Vec<(String, String)>, w: &mut dyn std::io::Write| -> std::io::Result<()> {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(["figure", "value"])?;
+        for (k, v) in rows {
+            out.write_record([k, v])?;
+        }
+        out.flush()
+    };
+    let rates = |t: &crate::metrics::rate::RateTable, w: &mut dyn std::io::Write| {
+        crate::report::rate::csv(
+            &RateReport::new(&report.source, as_of, RateView::Rates(t.clone())),
+            w,
+        )
+    };
+    table("Headline", &|w| {
+        let lines = crate::report::scan::summary_lines(&report.summary);
+        pairs(
+            lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
+            w,
+        )
+    })?;
+    table("Trend", &|w| rates(&report.trend, w))?;
+    table("Statuses", &|w| {
+        let mut out = csv::Writer::from_writer(w);
+        out.write_record(["status", "customers", "share"])?;
+        for s in &report.statuses {
+            out.write_record([
+                s.status.as_str().to_string(),
+                s.customers.to_string(),
+                crate::report::csv::plain(s.share, 4),
+            ])?;
+        }
+        out.flush()
+    })?;
+    if let Some(t) = &report.by_store {
+        table("By store", &|w| rates(t, w))?;
+    }
+    if let Some(t) = &report.by_employee {
+        table("By employee", &|w| rates(t, w))?;
+    }
+    if let Some(r) = &report.reasons {
+        table("Reasons", &|w| {
+            let settings = crate::metrics::clv::Settings {
+                horizon_days: report.assumptions.horizon_years * crate::metrics::clv::DAYS_PER_YEAR,
+                annual_discount: report.assumptions.annual_discount,
+                margin: report.assumptions.margin,
+            };
+            let feedback = report.feedback_source.clone().unwrap_or_default();
+            let rr = crate::report::reasons::ReasonsReport::new(
+                &report.source,
+                &feedback,
+                as_of,
+                settings,
+                r.clone(),
+            );
+            crate::report::reasons::csv(&rr, w)
+        })?;
+    }
+    table("Contacts", &|w| {
+        let c = crate::cmd::contacts::ContactsReport {
+            schema_version: report.schema_version,
+            source: report.source.clone(),
+            as_of: report.as_of,
+            recent_days: report.contacts.recent_days,
+            kept_columns: Vec::new(),
+            already_heard: report.contacts.already_heard,
+            contacts: report.contacts.shown.clone(),
+        };
+        crate::report::contacts::csv(&c, w)
+    })?;
+    table("Cohorts", &|w| {
+        crate::report::rate::csv(
+            &RateReport::new(
+                &report.source,
+                as_of,
+                RateView::Cohorts(report.cohorts.clone()),
+            ),
+            w,
+        )
+    })?;
+    table("Data quality", &|w| {
+        let q = &report.data_quality;
+        pairs(
+            vec![
+                ("rows read".into(), q.read.to_string()),
+                ("used".into(), q.used.to_string()),
+                ("anonymous".into(), q.anonymous.to_string()),
+                ("duplicate lines".into(), q.duplicates.to_string()),
+                (
+                    "duplicates dropped".into(),
+                    q.duplicates_dropped.to_string(),
+                ),
+                ("skipped".into(), q.skipped.to_string()),
+                ("after the as-of date".into(), q.after_as_of.to_string()),
+                ("refund lines".into(), q.refund_lines.to_string()),
+            ],
+            w,
+        )
+    })?;
+    crate::report::xlsx::workbook(&sheets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

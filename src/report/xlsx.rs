@@ -52,6 +52,20 @@ enum Kind {
 
 /// Writes the plain CSV `csv` as the single worksheet `sheet` of a workbook.
 pub fn from_csv(csv: &[u8], sheet: &str) -> io::Result<Vec<u8>> {
+    workbook(&[(sheet.to_string(), csv.to_vec())])
+}
+
+/// A workbook with one worksheet per (name, plain CSV) table, in order.
+pub fn workbook(sheets: &[(String, Vec<u8>)]) -> io::Result<Vec<u8>> {
+    let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+    let mut workbook = Workbook::new();
+    for (name, csv) in sheets {
+        add_sheet(&mut workbook, csv, name)?;
+    }
+    workbook.save_to_buffer().map_err(xlsx)
+}
+
+fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
     let header: Vec<String> = reader
         .headers()
@@ -90,7 +104,6 @@ pub fn from_csv(csv: &[u8], sheet: &str) -> io::Result<Vec<u8>> {
         .collect();
 
     let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
-    let mut workbook = Workbook::new();
     let ws = workbook.add_worksheet();
     ws.set_name(sheet).map_err(xlsx)?;
     let bold = Format::new().set_bold();
@@ -136,7 +149,7 @@ pub fn from_csv(csv: &[u8], sheet: &str) -> io::Result<Vec<u8>> {
         ws.set_column_width(c as u16, (widest.min(60) + 2) as f64)
             .map_err(xlsx)?;
     }
-    workbook.save_to_buffer().map_err(xlsx)
+    Ok(())
 }
 
 #[cfg(test)]
