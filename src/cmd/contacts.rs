@@ -86,22 +86,61 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
         customers: both,
         fitted,
     } = super::judge_and_value(&loaded, args.input.dedupe, settings.horizon_days)?;
+    let (contacts, already_heard) = select(
+        purchases,
+        as_of,
+        both.iter().map(|(v, c)| (v, c.as_ref())),
+        Some(&fitted),
+        &heard,
+        args.recent_days,
+        &settings,
+    );
+    let report = ContactsReport {
+        schema_version: report::SCHEMA_VERSION,
+        source: purchases.source.clone(),
+        as_of: to_date(as_of),
+        recent_days: args.recent_days,
+        kept_columns: purchases.kept.names.clone(),
+        already_heard,
+        contacts,
+    };
+    let format = args.output.format();
+    args.output.write(format, |w| match format {
+        Format::Table => report::contacts::table(&report, args.limit, w),
+        Format::Csv | Format::Xlsx => report::contacts::csv(&report, w),
+        Format::Json => report::json::write(&report, w),
+        Format::Markdown => report::contacts::markdown(&report, args.limit, w),
+    })
+}
+
+/// The customers to call, highest value at stake first: at-risk customers, and defected
+/// ones whose change began at most `recent_days` before `as_of`, who have not given
+/// feedback (`heard`: feedback days by customer id) since their change began. Returns
+/// them and how many flagged customers were left out because they had been heard.
+pub fn select<'a>(
+    purchases: &crate::normalize::Purchases,
+    as_of: Day,
+    customers: impl Iterator<Item = (&'a rules::Verdict, Option<&'a clv::CustomerInput>)>,
+    fitted: Option<&clv::Fitted>,
+    heard: &HashMap<String, Vec<Day>>,
+    recent_days: u32,
+    settings: &Settings,
+) -> (Vec<Contact>, u64) {
     let name = |dict: &Option<crate::normalize::Dictionary>, code: Option<u32>| {
         dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
     };
     let mut contacts = Vec::new();
     let mut already_heard = 0;
-    for (verdict, input) in &both {
+    for (verdict, input) in customers {
         let j = &verdict.judgement;
         let since = j
             .findings
             .iter()
             .find(|f| Some(f.rule) == j.rule)
             .and_then(|f| f.since);
-        let recent = since.is_some_and(|s| as_of - s <= args.recent_days as Day);
         let wanted = match j.status {
             Status::AtRisk => true,
-            Status::Defected => recent,
+            Status::Defected => since.is_some_and(|s| as_of - s <= recent_days as Day),
             Status::Active => false,
         };
         if !wanted {
@@ -117,8 +156,8 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
             continue;
         }
         let value_at_stake = input
-            .as_ref()
-            .and_then(|c| fitted.value(c, &settings).ok())
+            .zip(fitted)
+            .and_then(|(c, f)| f.value(c, settings).ok())
             .map_or(0.0, |v| v.value_if_retained);
         contacts.push(Contact {
             kept: purchases
@@ -143,20 +182,5 @@ pub fn run(args: &ContactsArgs) -> Result<()> {
             .total_cmp(&a.value_at_stake)
             .then(a.customer_id.cmp(&b.customer_id))
     });
-    let report = ContactsReport {
-        schema_version: report::SCHEMA_VERSION,
-        source: purchases.source.clone(),
-        as_of: to_date(as_of),
-        recent_days: args.recent_days,
-        kept_columns: purchases.kept.names.clone(),
-        already_heard,
-        contacts,
-    };
-    let format = args.output.format();
-    args.output.write(format, |w| match format {
-        Format::Table => report::contacts::table(&report, args.limit, w),
-        Format::Csv | Format::Xlsx => report::contacts::csv(&report, w),
-        Format::Json => report::json::write(&report, w),
-        Format::Markdown => report::contacts::markdown(&report, args.limit, w),
-    })
+    (contacts, already_heard)
 }

@@ -9,7 +9,6 @@ use chrono::{Datelike, Months};
 use clap::{Args, ValueEnum};
 
 use crate::cli::{FeedbackArgs, InputArgs};
-use crate::cmd::contacts::Contact;
 use crate::cmd::scan::parse_rate;
 use crate::metrics::clv::{self, Settings};
 use crate::metrics::rate::{self, CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
@@ -162,19 +161,7 @@ pub fn run(args: &ReportArgs) -> Result<crate::Outcome> {
     let inputs: Vec<_> = extras.iter().filter_map(|(a, _)| a.clone()).collect();
     let stake_inputs: Vec<_> = extras.iter().filter_map(|(_, b)| b.clone()).collect();
     let fitted = clv::fit(&inputs);
-    let value = match fitted.as_ref().map_err(|e| e.to_string()).and_then(|f| {
-        f.headline(&inputs, &value_settings)
-            .map_err(|e| e.to_string())
-    }) {
-        Ok(headline) => summary::ValueSummary {
-            headline: Some(headline),
-            unavailable: None,
-        },
-        Err(e) => summary::ValueSummary {
-            headline: None,
-            unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
-        },
-    };
+    let value = summary::ValueSummary::new(fitted.as_ref(), &inputs, &value_settings);
     let summary = summary::summarize(
         &purchases.source,
         summary::date(as_of),
@@ -268,61 +255,26 @@ pub fn run(args: &ReportArgs) -> Result<crate::Outcome> {
         )
     });
 
-    // Whom to call: the selection of `churn contacts` (copied here: that command keeps
-    // its loop private), at-risk and recently defected customers not heard from since
-    // their change began.
-    let mut heard: HashMap<&str, Vec<Day>> = HashMap::new();
+    // Whom to call: the selection of `churn contacts`.
+    let mut heard: HashMap<String, Vec<Day>> = HashMap::new();
     if let Some(feedback) = &feedback {
         for e in &feedback.entries {
-            heard.entry(e.customer.as_str()).or_default().push(e.day);
+            heard.entry(e.customer.clone()).or_default().push(e.day);
         }
     }
     let stake_fit = clv::fit(&stake_inputs).ok();
-    let mut list = Vec::new();
-    let mut already_heard = 0;
-    for (verdict, (_, input)) in verdicts.iter().zip(&extras) {
-        let j = &verdict.judgement;
-        let since = since_of(j);
-        let wanted = match j.status {
-            Status::AtRisk => true,
-            Status::Defected => since.is_some_and(|s| as_of - s <= CONTACT_RECENT_DAYS as Day),
-            Status::Active => false,
-        };
-        if !wanted {
-            continue;
-        }
-        let id = purchases.customers.name(verdict.customer).to_string();
-        let spoke = heard.get(id.as_str()).is_some_and(|days| {
-            days.iter()
-                .any(|&d| d <= as_of && since.is_none_or(|s| d >= s))
-        });
-        if spoke {
-            already_heard += 1;
-            continue;
-        }
-        let value_at_stake = input
-            .as_ref()
-            .zip(stake_fit.as_ref())
-            .and_then(|(c, f)| f.value(c, &stake_settings).ok())
-            .map_or(0.0, |v| v.value_if_retained);
-        list.push(Contact {
-            customer_id: id,
-            status: j.status,
-            rule: j.rule,
-            evidence: j.evidence.clone(),
-            change_since: since.map(to_date),
-            last_visit: to_date(j.figures.last_visit),
-            store: name(&purchases.stores, verdict.main_store),
-            employee: name(&purchases.employees, verdict.main_employee),
-            value_at_stake,
-            kept: Vec::new(),
-        });
-    }
-    list.sort_by(|a, b| {
-        b.value_at_stake
-            .total_cmp(&a.value_at_stake)
-            .then(a.customer_id.cmp(&b.customer_id))
-    });
+    let (mut list, already_heard) = crate::cmd::contacts::select(
+        &purchases,
+        as_of,
+        verdicts
+            .iter()
+            .zip(&extras)
+            .map(|(v, (_, c))| (v, c.as_ref())),
+        stake_fit.as_ref(),
+        &heard,
+        CONTACT_RECENT_DAYS,
+        &stake_settings,
+    );
     let total = list.len() as u64;
     list.truncate(args.contacts);
 

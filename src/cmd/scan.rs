@@ -74,16 +74,7 @@ pub fn run(args: &ScanArgs) -> Result<crate::Outcome> {
     let value = if !with_value {
         summary::ValueSummary::default()
     } else {
-        match clv::fit(&inputs).and_then(|f| f.headline(&inputs, &value_settings)) {
-            Ok(headline) => summary::ValueSummary {
-                headline: Some(headline),
-                unavailable: None,
-            },
-            Err(e) => summary::ValueSummary {
-                headline: None,
-                unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
-            },
-        }
+        summary::ValueSummary::new(clv::fit(&inputs).as_ref(), &inputs, &value_settings)
     };
     let summary = summary::summarize(
         &purchases.source,

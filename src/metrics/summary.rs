@@ -93,6 +93,30 @@ pub struct ValueSummary {
     pub unavailable: Option<String>,
 }
 
+impl ValueSummary {
+    /// The headline figures from a fitted model, or why there are none: a model that
+    /// cannot be fitted says so instead of failing the command.
+    pub fn new(
+        fitted: Result<&crate::metrics::clv::Fitted, &crate::metrics::btyd::ClvError>,
+        inputs: &[crate::metrics::clv::CustomerInput],
+        settings: &crate::metrics::clv::Settings,
+    ) -> ValueSummary {
+        match fitted
+            .map_err(|e| e.to_string())
+            .and_then(|f| f.headline(inputs, settings).map_err(|e| e.to_string()))
+        {
+            Ok(headline) => ValueSummary {
+                headline: Some(headline),
+                unavailable: None,
+            },
+            Err(e) => ValueSummary {
+                headline: None,
+                unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
+            },
+        }
+    }
+}
+
 impl Summary {
     pub fn count(&self, status: Status) -> u64 {
         self.statuses
