@@ -39,7 +39,7 @@ pub enum Command {
     Reasons(Box<cmd::reasons::ReasonsArgs>),
     /// Whom to call now: at-risk and recently defected customers not yet heard from
     Contacts(Box<cmd::contacts::ContactsArgs>),
-    /// The monthly report: HTML with charts, Markdown or JSON (from -o's extension)
+    /// The monthly report: HTML with charts, Markdown, JSON or xlsx (from -o's extension)
     Report(Box<cmd::report::ReportArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
