@@ -29,7 +29,7 @@ pub struct ClvArgs {
     pub limit: usize,
 }
 
-fn parse_discount(text: &str) -> Result<f64, String> {
+pub fn parse_discount(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(r) if (0.0..1.0).contains(&r) => Ok(r),
         _ => Err(format!(
@@ -38,7 +38,7 @@ fn parse_discount(text: &str) -> Result<f64, String> {
     }
 }
 
-fn parse_margin(text: &str) -> Result<f64, String> {
+pub fn parse_margin(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
         Ok(m) if m > 0.0 && m <= 1.0 => Ok(m),
         _ => Err(format!(

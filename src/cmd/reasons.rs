@@ -32,10 +32,10 @@ pub struct ReasonsArgs {
     #[arg(long, default_value = "10y", value_name = "SPAN", value_parser = clv::parse_horizon)]
     pub horizon: f64,
     /// Annual discount rate of that future value
-    #[arg(long, default_value_t = 0.10, value_name = "RATE")]
+    #[arg(long, default_value_t = 0.10, value_name = "RATE", value_parser = super::clv::parse_discount)]
     pub discount: f64,
     /// Share of revenue that is profit (1 = value in revenue)
-    #[arg(long, default_value_t = 1.0, value_name = "SHARE")]
+    #[arg(long, default_value_t = 1.0, value_name = "SHARE", value_parser = super::clv::parse_margin)]
     pub margin: f64,
 }
 
