@@ -43,10 +43,10 @@ fn num(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
 
 #[test]
 fn the_overall_rate_is_the_rate_in_the_scan_summary() {
-    let scan =
-        json(&run(&["scan", EXAMPLE, "--format", "json"]))["summary"]["defection_rate"].clone();
+    let scan = json(&run(&["scan", EXAMPLE, "--format", "json"]))["summary"].clone();
     let out = json(&run(&["rate", EXAMPLE, "--format", "json"]));
-    assert_eq!(out["schema_version"], 1);
+    assert_eq!(out["schema_version"], 2);
+    assert_eq!(out["summary"], scan);
     assert_eq!(out["view"], "rates");
     assert_eq!(out["dimension"], "period");
     let rows = out["rows"].as_array().unwrap();
@@ -55,11 +55,12 @@ fn the_overall_rate_is_the_rate_in_the_scan_summary() {
     assert_eq!(row["group"], "2025-10-31/2026-10-31");
     assert_eq!(row["period_start"], scan["period_start"]);
     assert_eq!(row["period_end"], scan["period_end"]);
-    assert_eq!(row["customers"], scan["customers"]);
-    assert_eq!(row["defected"], scan["defected"]);
-    assert_eq!(row["defection_rate"], scan["rate"]);
-    assert_eq!(row["rate_low"], scan["low"]);
-    assert_eq!(row["rate_high"], scan["high"]);
+    assert_eq!(row["customers"], scan["period_customers"]);
+    assert_eq!(row["defected"], scan["period_defectors"]);
+    assert_eq!(row["defection_rate"], scan["defection_rate"]);
+    assert_eq!(row["rate_low"], scan["defection_rate_low"]);
+    assert_eq!(row["rate_high"], scan["defection_rate_high"]);
+    assert_eq!(row["revenue_lost"], scan["revenue_lost"]);
     assert_eq!(row["small"], false);
 }
 
@@ -311,7 +312,15 @@ fn views_that_exclude_each_other_are_usage_errors() {
 
 #[test]
 fn a_trend_without_enough_history_says_why() {
-    let out = rate(&[STORES, "--by", "month", "--as-of", "2025-06-30"]);
+    let out = rate(&[
+        STORES,
+        "--by",
+        "month",
+        "--period",
+        "year",
+        "--as-of",
+        "2025-06-30",
+    ]);
     assert!(
         out.contains("No month end up to 2025-06-30 has 12 months of data before it."),
         "{out}"
@@ -320,6 +329,8 @@ fn a_trend_without_enough_history_says_why() {
         STORES,
         "--by",
         "month",
+        "--period",
+        "year",
         "--as-of",
         "2025-06-30",
         "--format",

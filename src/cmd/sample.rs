@@ -36,7 +36,7 @@ pub struct SampleArgs {
     pub output: PathBuf,
 }
 
-pub fn run(args: &SampleArgs) -> Result<()> {
+pub fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
     let cfg = SampleConfig {
         customers: args.customers,
         seed: args.seed,
@@ -65,11 +65,13 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     report::write_output(Some(&args.output.join("truth.csv")), |w| {
         sample::write_truth(&data.truth, w)
     })?;
-    eprintln!(
-        "churn: wrote {} purchase lines of {} customers to {}",
-        data.lines.len(),
-        data.truth.len(),
-        args.output.display()
-    );
+    if !quiet {
+        eprintln!(
+            "churn: wrote {} purchase lines of {} customers to {}",
+            data.lines.len(),
+            data.truth.len(),
+            args.output.display()
+        );
+    }
     Ok(())
 }

@@ -2,6 +2,7 @@
 
 pub mod btyd;
 pub mod clv;
+pub mod contacts;
 pub mod rate;
 pub mod reasons;
 pub mod segment;

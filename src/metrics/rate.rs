@@ -536,8 +536,8 @@ fn periods(query: &RateQuery, as_of: Day, data_start: Option<Day>) -> Vec<(Day, 
         .collect()
 }
 
-/// The first date in the data up to `as_of`.
-fn first_day(purchases: &Purchases, as_of: Day) -> Option<Day> {
+/// The first day in the data, up to `as_of`.
+pub fn first_day(purchases: &Purchases, as_of: Day) -> Option<Day> {
     purchases
         .days()
         .iter()

@@ -4,10 +4,48 @@ use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
 
 use super::csv::plain;
-use super::{count, money};
-use crate::cmd::contacts::ContactsReport;
+use super::markdown::cell;
+use super::{SCHEMA_VERSION, count, money};
+use crate::metrics::Summary;
+use crate::metrics::contacts::Contact;
+
+/// Everything `churn contacts` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContactsReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub as_of: chrono::NaiveDate,
+    /// The summary every command shares.
+    pub summary: Summary,
+    pub recent_days: u32,
+    pub kept_columns: Vec<String>,
+    /// Flagged customers left out because they already gave feedback since their change.
+    pub already_heard: u64,
+    pub contacts: Vec<Contact>,
+}
+
+impl ContactsReport {
+    pub fn new(
+        summary: Summary,
+        recent_days: u32,
+        kept_columns: Vec<String>,
+        (contacts, already_heard): (Vec<Contact>, u64),
+    ) -> ContactsReport {
+        ContactsReport {
+            schema_version: SCHEMA_VERSION,
+            source: summary.source.clone(),
+            as_of: summary.as_of,
+            summary,
+            recent_days,
+            kept_columns,
+            already_heard,
+            contacts,
+        }
+    }
+}
 
 fn intro(report: &ContactsReport) -> String {
     format!(
@@ -86,7 +124,7 @@ pub fn table(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Re
         cells.extend(c.kept.iter().map(Cell::new));
         table.add_row(cells);
     }
-    writeln!(w, "{table}")?;
+    super::table::write(w, &mut table)?;
     if report.contacts.len() > limit {
         writeln!(
             w,
@@ -99,7 +137,6 @@ pub fn table(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Re
 }
 
 pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
-    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
     writeln!(
         w,
         "# churn contacts: {}\n\n{}.\n",
@@ -132,4 +169,20 @@ pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io:
         writeln!(w, "| {} |", cells.join(" | "))?;
     }
     Ok(())
+}
+
+impl super::Render for ContactsReport {
+    const SHEET: &'static str = "contacts";
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        table(self, limit, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        markdown(self, limit, w)
+    }
 }

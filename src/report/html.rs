@@ -100,14 +100,13 @@ fn page(r: &MonthlyReport) -> String {
 
     section(&mut h, 2);
     let _ = writeln!(h, "<p class=\"note\">Customers as of {}.</p>", r.as_of);
-    let rows: Vec<Vec<Cell>> = r
-        .statuses
+    let rows: Vec<Vec<Cell>> = crate::rules::Status::ALL
         .iter()
-        .map(|s| {
+        .map(|&status| {
             vec![
-                Cell::text(s.status.label()),
-                Cell::num(count(s.customers)),
-                Cell::num(percent(s.share)),
+                Cell::text(status.label()),
+                Cell::num(count(r.summary.count(status))),
+                Cell::num(percent(r.summary.share(status))),
             ]
         })
         .collect();

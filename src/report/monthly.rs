@@ -12,12 +12,13 @@ use std::io::{self, Write};
 use chrono::NaiveDate;
 use serde::Serialize;
 
+use super::markdown::cell;
 use super::{count, money, percent};
-use crate::cmd::contacts::Contact;
+use crate::metrics::Summary;
 use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
+use crate::metrics::contacts::Contact;
 use crate::metrics::rate::{CohortMatrix, RateTable};
 use crate::metrics::reasons::{GapRow, Reasons};
-use crate::metrics::summary::{DefectionRate, RowSummary, StatusCount, Summary, ValueSummary};
 use crate::rules::RuleConfig;
 
 /// The section headings, in the order they appear in every format.
@@ -35,8 +36,8 @@ pub const SECTIONS: [&str; 11] = [
     "Rules and assumptions",
 ];
 
-/// The defection rate of the previous period: the 12 months up to one month before the
-/// as-of date, computed from the same data.
+/// The defection rate of the previous period: the same length, ending one month before
+/// the as-of date, computed from the same data.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Previous {
     pub period_start: NaiveDate,
@@ -44,26 +45,6 @@ pub struct Previous {
     pub customers: u64,
     pub defected: u64,
     pub rate: f64,
-}
-
-/// The headline figures. Rates are fractions a year; money is revenue.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Headline {
-    pub customers: u64,
-    /// The annual defection rate up to the as-of date.
-    pub defection_rate: Option<DefectionRate>,
-    pub previous_period: Option<Previous>,
-    /// `defection_rate.rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
-    pub change: Option<f64>,
-    /// Last-12-month net revenue of all customers.
-    pub revenue_12m: f64,
-    /// Last-12-month net revenue of the defected customers: revenue lost a year.
-    pub revenue_lost_12m: f64,
-    /// Last-12-month net revenue of the at-risk customers: revenue at risk a year.
-    pub revenue_at_risk_12m: f64,
-    /// Ten-year values (see `churn clv`), or why they are missing.
-    pub value: ValueSummary,
-    pub flagged_by: Vec<crate::metrics::summary::RuleCount>,
 }
 
 /// The expectation gap (expected − perceived rating) of each store and employee.
@@ -123,10 +104,14 @@ pub struct MonthlyReport {
     /// Only with `--stamp`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
-    pub headline: Headline,
-    /// Annual defection rate at each month end.
+    /// The summary every command shares: the headline figures, statuses, row accounting.
+    pub summary: Summary,
+    /// The same defection rate one month earlier.
+    pub previous_period: Option<Previous>,
+    /// `summary.defection_rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
+    pub change: Option<f64>,
+    /// The defection rate at each month end.
     pub trend: RateTable,
-    pub statuses: Vec<StatusCount>,
     /// None when the input has no store column.
     pub by_store: Option<RateTable>,
     pub by_employee: Option<RateTable>,
@@ -135,11 +120,8 @@ pub struct MonthlyReport {
     pub expectation_gap: Option<ExpectationGap>,
     pub contacts: Contacts,
     pub cohorts: CohortMatrix,
-    pub data_quality: RowSummary,
     pub rules: RuleConfig,
     pub assumptions: Assumptions,
-    #[serde(skip)]
-    pub summary: Summary,
 }
 
 impl MonthlyReport {
@@ -160,20 +142,8 @@ impl MonthlyReport {
     ) -> MonthlyReport {
         let change = summary
             .defection_rate
-            .as_ref()
             .zip(previous.as_ref())
-            .map(|(d, p)| d.rate - p.rate);
-        let headline = Headline {
-            customers: summary.customers,
-            defection_rate: summary.defection_rate.clone(),
-            previous_period: previous,
-            change,
-            revenue_12m: summary.revenue_12m,
-            revenue_lost_12m: summary.revenue_lost_12m,
-            revenue_at_risk_12m: summary.revenue_at_risk_12m,
-            value: summary.value.clone(),
-            flagged_by: summary.rules.clone(),
-        };
+            .map(|(d, p)| d - p.rate);
         let expectation_gap = reasons.as_ref().map(|r| ExpectationGap {
             by_store: r.gap_by_store.clone(),
             by_employee: r.gap_by_employee.clone(),
@@ -184,32 +154,27 @@ impl MonthlyReport {
             feedback_source,
             as_of: summary.as_of,
             generated_at,
-            headline,
+            summary,
+            previous_period: previous,
+            change,
             trend,
-            statuses: summary.statuses.clone(),
             by_store,
             by_employee,
             reasons,
             expectation_gap,
             contacts,
             cohorts,
-            data_quality: summary.rows.clone(),
             rules,
             assumptions,
-            summary,
         }
     }
 
     /// The headline figures as (label, text) lines, each with its period and unit.
     pub fn headline_lines(&self) -> Vec<(String, String)> {
         let mut lines = Vec::new();
-        for (label, text) in super::scan::summary_lines(&self.summary) {
-            // Rows, duplicates and refunds belong to the data quality section.
-            if matches!(label, "as of" | "rows" | "duplicates" | "refunds") {
-                continue;
-            }
+        for (label, text) in super::summary::figure_lines(&self.summary) {
             lines.push((label.to_string(), text));
-            if label == "defection rate" {
+            if label == "defection rate" && self.summary.defection_rate.is_some() {
                 lines.push(("change".to_string(), self.change_text()));
             }
         }
@@ -217,9 +182,9 @@ impl MonthlyReport {
     }
 
     fn change_text(&self) -> String {
-        match (&self.headline.change, &self.headline.previous_period) {
+        match (&self.change, &self.previous_period) {
             (Some(c), Some(p)) => format!(
-                "{:+.1} percentage points vs {} a year for the 12 months {} to {} ({} of {} customers)",
+                "{:+.1} percentage points vs {} for the period {} to {} ({} of {} customers)",
                 c * 100.0,
                 percent(p.rate),
                 p.period_start,
@@ -227,14 +192,14 @@ impl MonthlyReport {
                 count(p.defected),
                 count(p.customers)
             ),
-            _ => "not available: no defection rate for the 12 months up to one month earlier"
+            _ => "not available: no defection rate for the period ending one month earlier"
                 .to_string(),
         }
     }
 
     /// The data quality lines: every row accounted for.
     pub fn quality_lines(&self) -> Vec<(String, String)> {
-        let r = &self.data_quality;
+        let r = &self.summary.rows;
         let mut lines = vec![
             ("rows read".to_string(), count(r.read)),
             ("rows used".to_string(), count(r.used)),
@@ -390,15 +355,6 @@ pub fn interval(low: f64, high: f64) -> String {
     format!("{}–{}", percent(low), percent(high))
 }
 
-/// Escapes text for a Markdown table cell. `<` is escaped too: a wiki would otherwise
-/// take a comment's `<script>` for HTML.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "\\<")
-        .replace(['\n', '\r'], " ")
-}
-
 /// One first-visit month's row of the cohort matrix: (cohort, customers, share not
 /// defected by months since; None after the as-of date).
 pub type CohortRow = (String, u64, Vec<Option<f64>>);
@@ -446,13 +402,13 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     section(w, 2)?;
     writeln!(w, "Customers as of {}.\n", r.as_of)?;
     writeln!(w, "| status | customers | share |\n|---|---:|---:|")?;
-    for s in &r.statuses {
+    for status in crate::rules::Status::ALL {
         writeln!(
             w,
             "| {} | {} | {} |",
-            s.status.label(),
-            count(s.customers),
-            percent(s.share)
+            status.label(),
+            count(r.summary.count(status)),
+            percent(r.summary.share(status))
         )?;
     }
 
@@ -647,7 +603,6 @@ fn rate_table_md(t: &RateTable, name: &str, w: &mut dyn Write) -> io::Result<()>
 /// The report as an Excel workbook: one sheet per table, in the report's order.
 pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
     use crate::report::rate::{RateReport, RateView};
-    let as_of = crate::normalize::date::to_day(report.as_of);
     let mut sheets: Vec<(String, Vec<u8>)> = Vec::new();
     let mut table = |name: &str,
                      render: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>|
@@ -667,12 +622,12 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
     };
     let rates = |t: &crate::metrics::rate::RateTable, w: &mut dyn std::io::Write| {
         crate::report::rate::csv(
-            &RateReport::new(&report.source, as_of, RateView::Rates(t.clone())),
+            &RateReport::new(report.summary.clone(), RateView::Rates(t.clone())),
             w,
         )
     };
     table("Headline", &|w| {
-        let lines = crate::report::scan::summary_lines(&report.summary);
+        let lines = crate::report::summary::lines(&report.summary);
         pairs(
             lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
             w,
@@ -682,11 +637,11 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
     table("Statuses", &|w| {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(["status", "customers", "share"])?;
-        for s in &report.statuses {
+        for status in crate::rules::Status::ALL {
             out.write_record([
-                s.status.as_str().to_string(),
-                s.customers.to_string(),
-                crate::report::csv::plain(s.share, 4),
+                status.as_str().to_string(),
+                report.summary.count(status).to_string(),
+                crate::report::csv::plain(report.summary.share(status), 4),
             ])?;
         }
         out.flush()
@@ -706,9 +661,8 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
             };
             let feedback = report.feedback_source.clone().unwrap_or_default();
             let rr = crate::report::reasons::ReasonsReport::new(
-                &report.source,
+                report.summary.clone(),
                 &feedback,
-                as_of,
                 settings,
                 r.clone(),
             );
@@ -716,29 +670,25 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
         })?;
     }
     table("Contacts", &|w| {
-        let c = crate::cmd::contacts::ContactsReport {
-            schema_version: report.schema_version,
-            source: report.source.clone(),
-            as_of: report.as_of,
-            recent_days: report.contacts.recent_days,
-            kept_columns: Vec::new(),
-            already_heard: report.contacts.already_heard,
-            contacts: report.contacts.shown.clone(),
-        };
+        let c = crate::report::contacts::ContactsReport::new(
+            report.summary.clone(),
+            report.contacts.recent_days,
+            Vec::new(),
+            (report.contacts.shown.clone(), report.contacts.already_heard),
+        );
         crate::report::contacts::csv(&c, w)
     })?;
     table("Cohorts", &|w| {
         crate::report::rate::csv(
             &RateReport::new(
-                &report.source,
-                as_of,
+                report.summary.clone(),
                 RateView::Cohorts(report.cohorts.clone()),
             ),
             w,
         )
     })?;
     table("Data quality", &|w| {
-        let q = &report.data_quality;
+        let q = &report.summary.rows;
         pairs(
             vec![
                 ("rows read".into(), q.read.to_string()),
@@ -769,7 +719,7 @@ mod tests {
             esc(r#"<Väst & "erås">'"#),
             "&lt;Väst &amp; &quot;erås&quot;&gt;&#39;"
         );
-        assert_eq!(cell("a|b<c>\nd"), "a\\|b\\<c> d");
+        assert_eq!(cell("a|b<c>\nd"), "a\\|b\\<c\\> d");
     }
 
     #[test]

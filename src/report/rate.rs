@@ -3,20 +3,18 @@
 
 use std::io::{self, Write};
 
+use super::markdown::cell;
+
 use chrono::NaiveDate;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{count, money, percent};
+use super::{SCHEMA_VERSION, count, money, percent};
+use crate::metrics::Summary;
 use crate::metrics::rate::{CohortMatrix, Dimension, RateTable, TenureCurve};
 use crate::metrics::segment::INFREQUENT_GAP_DAYS;
-use crate::normalize::Day;
-use crate::normalize::date::to_date;
-
-/// The version of the JSON output's shape; bumped when a field changes meaning or goes.
-pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything `churn rate` reports.
 #[derive(Clone, Debug, Serialize)]
@@ -24,6 +22,8 @@ pub struct RateReport {
     pub schema_version: u32,
     pub source: String,
     pub as_of: NaiveDate,
+    /// The summary every command shares.
+    pub summary: Summary,
     #[serde(flatten)]
     pub view: RateView,
 }
@@ -38,11 +38,12 @@ pub enum RateView {
 }
 
 impl RateReport {
-    pub fn new(source: &str, as_of: Day, view: RateView) -> RateReport {
+    pub fn new(summary: Summary, view: RateView) -> RateReport {
         RateReport {
             schema_version: SCHEMA_VERSION,
-            source: source.to_string(),
-            as_of: to_date(as_of),
+            source: summary.source.clone(),
+            as_of: summary.as_of,
+            summary,
             view,
         }
     }
@@ -212,7 +213,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 }
                 table.add_row(row);
             }
-            writeln!(w, "{table}")?;
+            super::table::write(w, &mut table)?;
             if let Some(text) = groups_footer(t) {
                 writeln!(w, "{text}")?;
             }
@@ -237,7 +238,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 );
                 table.add_row(row);
             }
-            writeln!(w, "{table}")?;
+            super::table::write(w, &mut table)?;
             writeln!(
                 w,
                 "Columns: {} since the first visit (0 = the {} of the first visit).",
@@ -267,7 +268,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     right(money(r.revenue_per_visiting)),
                 ]);
             }
-            writeln!(w, "{table}")?;
+            super::table::write(w, &mut table)?;
         }
     }
     Ok(())
@@ -302,15 +303,10 @@ impl CohortGrid {
     }
 }
 
-/// Escapes text for a Markdown table cell.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
-}
-
 /// Markdown for wikis and e-mail.
 pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "# churn rate: {}\n", md(&report.source))?;
-    writeln!(w, "{}\n", md(&report.title()))?;
+    writeln!(w, "# churn rate: {}\n", cell(&report.source))?;
+    writeln!(w, "{}\n", cell(&report.title()))?;
     match &report.view {
         RateView::Rates(t) => {
             if t.rows.is_empty() {
@@ -334,7 +330,7 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     w,
                     "| {} | {} | {} | {} | {}–{} | {} |{small}",
-                    md(&r.group),
+                    cell(&r.group),
                     count(r.customers),
                     count(r.defected),
                     percent(r.defection_rate),
@@ -344,7 +340,7 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 )?;
             }
             if let Some(text) = groups_footer(t) {
-                writeln!(w, "\n{}", md(&text))?;
+                writeln!(w, "\n{}", cell(&text))?;
             }
             if any_small {
                 writeln!(w, "\n{}", small_footer(t))?;
@@ -363,7 +359,7 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     .iter()
                     .map(|s| format!(" {} |", s.map_or(String::new(), whole_percent)))
                     .collect();
-                writeln!(w, "| {} | {} |{cells}", md(cohort), count(*customers))?;
+                writeln!(w, "| {} | {} |{cells}", cell(cohort), count(*customers))?;
             }
             writeln!(
                 w,
@@ -473,8 +469,20 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// JSON: the whole report, with a `schema_version` and a `view` (rates, cohorts, tenure).
-pub fn json(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    writeln!(w)
+impl super::Render for RateReport {
+    const SHEET: &'static str = "rate";
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        table(self, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        markdown(self, w)
+    }
 }

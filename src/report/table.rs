@@ -5,8 +5,29 @@ use std::io::{self, Write};
 use comfy_table::presets::{NOTHING, UTF8_FULL_CONDENSED};
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-use super::scan::summary_lines;
-use super::{ScanReport, count, money};
+use super::{ScanReport, count, summary};
+
+/// The width tables are fitted to: the terminal's when standard output is one, else
+/// `COLUMNS`, else 100.
+pub fn width() -> u16 {
+    if let Some(w) = Table::new().width() {
+        return w;
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse::<u16>().ok())
+        .filter(|&c| c >= 20)
+        .unwrap_or(100)
+}
+
+/// Writes a table fitted to [`width`], without trailing spaces.
+pub fn write(w: &mut dyn Write, table: &mut Table) -> io::Result<()> {
+    table.set_width(width());
+    for line in table.lines() {
+        writeln!(w, "{}", line.trim_end())?;
+    }
+    Ok(())
+}
 
 /// (label, text) lines as a borderless two-column table.
 pub fn summary_table(lines: Vec<(&'static str, String)>) -> Table {
@@ -24,7 +45,7 @@ pub fn summary_table(lines: Vec<(&'static str, String)>) -> Table {
 pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
     let s = &report.summary;
     writeln!(w, "churn scan: {}", s.source)?;
-    writeln!(w, "{}", summary_table(summary_lines(s)))?;
+    write(w, &mut summary_table(summary::lines(s)))?;
 
     let flagged: Vec<_> = report.flagged().collect();
     if flagged.is_empty() {
@@ -62,7 +83,7 @@ pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<
             Cell::new(c.rule.map_or("", |r| r.as_str())),
             Cell::new(&c.evidence),
             Cell::new(c.last_visit),
-            Cell::new(money(c.revenue_12m)).set_alignment(CellAlignment::Right),
+            Cell::new(summary::amount(s, c.revenue_12m)).set_alignment(CellAlignment::Right),
         ];
         if report.has_feedback {
             cells.push(Cell::new(
@@ -73,7 +94,7 @@ pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<
         }
         table.add_row(cells);
     }
-    writeln!(w, "{table}")?;
+    write(w, &mut table)?;
     if flagged.len() > limit {
         writeln!(
             w,
