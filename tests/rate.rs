@@ -235,11 +235,13 @@ fn cohort_shares_are_shares_and_fall_when_nobody_comes_back() {
     let out = rate(&[EXAMPLE, "--cohorts", "--format", "csv"]);
     assert_eq!(
         out.lines().next(),
-        Some("cohort,months_since,customers,active,share_active")
+        Some("cohort,months_since,customers,retained,share_retained,returned")
     );
     let csv = Csv::parse(&out);
     for r in &csv.rows {
-        let share = num(r, "share_active");
+        let share = num(r, "share_retained");
+        let back = num(r, "returned");
+        assert!(num(r, "retained") + back <= num(r, "customers"), "{r:?}");
         assert!((0.0..=1.0).contains(&share), "{r:?}");
         if r["months_since"] == "0" {
             // everyone is new in their first month, and new customers are active
@@ -260,12 +262,34 @@ fn cohort_shares_are_shares_and_fall_when_nobody_comes_back() {
 
     // stores.csv: one cohort; two customers leave in March 2026 and never come back.
     let csv = rate_csv(&[STORES, "--cohorts"]);
-    let shares: Vec<f64> = csv.rows.iter().map(|r| num(r, "share_active")).collect();
+    let shares: Vec<f64> = csv.rows.iter().map(|r| num(r, "share_retained")).collect();
     assert_eq!(shares.len(), 24);
     assert!(shares.windows(2).all(|w| w[1] <= w[0]), "{shares:?}");
     assert_eq!(shares[0], 1.0);
-    assert_eq!(shares[23], 0.75, "6 of 8 still active");
+    assert_eq!(shares[23], 0.75, "6 of 8 retained");
     assert!(csv.rows.iter().all(|r| r["cohort"] == "2024-11"));
+}
+
+/// Retention never rises: a customer judged defected who comes back is "returned".
+#[test]
+fn cohort_retention_never_rises_and_comebacks_count_apart() {
+    let csv = rate_csv(&[EXAMPLE, "--cohorts"]);
+    let mut by_cohort: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for r in &csv.rows {
+        by_cohort
+            .entry(r["cohort"].clone())
+            .or_default()
+            .push((num(r, "share_retained"), num(r, "returned")));
+    }
+    let mut comebacks = 0.0;
+    for (cohort, steps) in &by_cohort {
+        assert!(
+            steps.windows(2).all(|w| w[1].0 <= w[0].0),
+            "{cohort}: {steps:?}"
+        );
+        comebacks += steps.iter().map(|s| s.1).sum::<f64>();
+    }
+    assert!(comebacks > 0.0, "the example has customers who came back");
 }
 
 #[test]

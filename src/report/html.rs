@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::svg::{self, Point};
-use super::{MonthlyReport, SECTIONS, cohort_rows, esc, fixed, interval};
+use super::{MonthlyReport, SECTIONS, esc, fixed, interval};
 use crate::metrics::rate::RateTable;
 use crate::report::{count, money, percent};
 
@@ -319,8 +319,8 @@ fn page(r: &MonthlyReport) -> String {
     section(&mut h, 8);
     note(
         &mut h,
-        "Share of each first-visit month's customers not defected, by months since (%); \
-         darker is more retained.",
+        "Share of each first-visit month's customers retained (never judged defected so far), \
+         by months since (%); darker is more retained.",
     );
     cohorts(&mut h, r);
 
@@ -437,7 +437,7 @@ fn rate_table(h: &mut String, t: &RateTable, name: &str) {
 
 /// The cohort matrix with cells shaded by the share retained.
 fn cohorts(h: &mut String, r: &MonthlyReport) {
-    let (rows, steps) = cohort_rows(&r.cohorts);
+    let (rows, steps) = crate::report::rate::cohort_rows(&r.cohorts);
     if rows.is_empty() {
         note(h, "No cohorts.");
         return;

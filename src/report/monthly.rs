@@ -355,25 +355,6 @@ pub fn interval(low: f64, high: f64) -> String {
     format!("{}–{}", percent(low), percent(high))
 }
 
-/// One first-visit month's row of the cohort matrix: (cohort, customers, share not
-/// defected by months since; None after the as-of date).
-pub type CohortRow = (String, u64, Vec<Option<f64>>);
-
-/// The cohort matrix as rows, and the number of steps (columns).
-pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, u32) {
-    let steps = m.cells.iter().map(|c| c.since + 1).max().unwrap_or(0);
-    let mut rows: Vec<CohortRow> = Vec::new();
-    for c in &m.cells {
-        if rows.last().is_none_or(|r| r.0 != c.cohort) {
-            rows.push((c.cohort.clone(), c.customers, vec![None; steps as usize]));
-        }
-        if let Some(r) = rows.last_mut() {
-            r.2[c.since as usize] = Some(c.share_active);
-        }
-    }
-    (rows, steps)
-}
-
 /// The Markdown report.
 pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# Churn report: {}\n", cell(&r.source))?;
@@ -535,10 +516,11 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     }
 
     section(w, 8)?;
-    let (rows, steps) = cohort_rows(&r.cohorts);
+    let (rows, steps) = super::rate::cohort_rows(&r.cohorts);
     writeln!(
         w,
-        "Share of each first-visit month's customers not defected, by months since (%).\n"
+        "Share of each first-visit month's customers retained (never judged defected so far), \
+         by months since (%).\n"
     )?;
     if !rows.is_empty() {
         write!(w, "| cohort | customers |")?;

@@ -53,8 +53,8 @@ impl RateReport {
         match &self.view {
             RateView::Rates(t) => rates_title(t, self.as_of),
             RateView::Cohorts(m) => format!(
-                "cohort retention as of {}: share of each first-visit {unit}'s customers not \
-                 defected at the end of each {unit} since",
+                "cohort retention as of {}: share of each first-visit {unit}'s customers never \
+                 judged defected at a {unit} end since",
                 self.as_of,
                 unit = m.unit.name()
             ),
@@ -222,14 +222,14 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         RateView::Cohorts(m) => {
-            let grid = CohortGrid::new(m);
-            if grid.rows.is_empty() {
+            let (rows, width) = cohort_rows(m);
+            if rows.is_empty() {
                 return writeln!(w, "No month has ended since the first visit.");
             }
             let mut header = vec!["cohort".to_string(), "customers".to_string()];
-            header.extend((0..grid.width).map(|k| k.to_string()));
+            header.extend((0..width).map(|k| k.to_string()));
             table.set_header(header);
-            for (cohort, customers, shares) in &grid.rows {
+            for (cohort, customers, shares) in &rows {
                 let mut row = vec![Cell::new(cohort), right(count(*customers))];
                 row.extend(
                     shares
@@ -239,12 +239,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 table.add_row(row);
             }
             super::table::write(w, &mut table)?;
-            writeln!(
-                w,
-                "Columns: {} since the first visit (0 = the {} of the first visit).",
-                m.unit.since_column().trim_end_matches("_since"),
-                m.unit.name()
-            )?;
+            writeln!(w, "{}", cohort_footer(m))?;
         }
         RateView::Tenure(c) => {
             if c.rows.is_empty() {
@@ -274,33 +269,54 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-/// The cohort matrix pivoted: (cohort, customers, share per step).
-struct CohortGrid {
-    rows: Vec<(String, u64, Vec<Option<f64>>)>,
-    width: usize,
+/// One first-visit month's row of the cohort matrix: (cohort, customers, share
+/// retained by months since; None after the as-of date).
+pub type CohortRow = (String, u64, Vec<Option<f64>>);
+
+/// The cohort matrix as rows, and the number of steps (columns).
+pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, usize) {
+    let steps = m
+        .cells
+        .iter()
+        .map(|c| c.since as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut rows: Vec<CohortRow> = Vec::new();
+    for c in &m.cells {
+        if rows.last().is_none_or(|r| r.0 != c.cohort) {
+            rows.push((c.cohort.clone(), c.customers, vec![None; steps]));
+        }
+        if let Some(r) = rows.last_mut() {
+            r.2[c.since as usize] = Some(c.share_retained);
+        }
+    }
+    (rows, steps)
 }
 
-impl CohortGrid {
-    fn new(m: &CohortMatrix) -> CohortGrid {
-        let mut rows: Vec<(String, u64, Vec<Option<f64>>)> = Vec::new();
-        for c in &m.cells {
-            if rows.last().is_none_or(|r| r.0 != c.cohort) {
-                rows.push((c.cohort.clone(), c.customers, Vec::new()));
-            }
-            if let Some(row) = rows.last_mut() {
-                let k = c.since as usize;
-                if row.2.len() <= k {
-                    row.2.resize(k + 1, None);
-                }
-                row.2[k] = Some(c.share_active);
-            }
-        }
-        let width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
-        for r in &mut rows {
-            r.2.resize(width, None);
-        }
-        CohortGrid { rows, width }
+/// What the cohort table's shares mean, and the customers who came back.
+pub fn cohort_footer(m: &CohortMatrix) -> String {
+    // The latest step of each cohort: cells come by cohort, then step.
+    let returned: u64 = m
+        .cells
+        .iter()
+        .zip(m.cells.iter().skip(1).map(Some).chain([None]))
+        .filter(|(c, next)| next.is_none_or(|n| n.cohort != c.cohort))
+        .map(|(c, _)| c.returned)
+        .sum();
+    let mut text = format!(
+        "Columns: {unit}s since the first visit (0 = the {unit} of the first visit). Retained: \
+         never judged defected at a {unit} end so far, so the share never rises.",
+        unit = m.unit.name()
+    );
+    if returned > 0 {
+        text += &format!(
+            " {} customers judged defected earlier have come back since (not retained; \
+             --format csv lists them per {} as `returned`).",
+            count(returned),
+            m.unit.name()
+        );
     }
+    text
 }
 
 /// Markdown for wikis and e-mail.
@@ -347,26 +363,21 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         RateView::Cohorts(m) => {
-            let grid = CohortGrid::new(m);
-            if grid.rows.is_empty() {
+            let (rows, width) = cohort_rows(m);
+            if rows.is_empty() {
                 return writeln!(w, "No month has ended since the first visit.");
             }
-            let steps: String = (0..grid.width).map(|k| format!(" {k} |")).collect();
+            let steps: String = (0..width).map(|k| format!(" {k} |")).collect();
             writeln!(w, "| cohort | customers |{steps}")?;
-            writeln!(w, "|---|---:|{}", "---:|".repeat(grid.width))?;
-            for (cohort, customers, shares) in &grid.rows {
+            writeln!(w, "|---|---:|{}", "---:|".repeat(width))?;
+            for (cohort, customers, shares) in &rows {
                 let cells: String = shares
                     .iter()
                     .map(|s| format!(" {} |", s.map_or(String::new(), whole_percent)))
                     .collect();
                 writeln!(w, "| {} | {} |{cells}", cell(cohort), count(*customers))?;
             }
-            writeln!(
-                w,
-                "\nColumns: {} since the first visit (0 = the {} of the first visit).",
-                m.unit.since_column().trim_end_matches("_since"),
-                m.unit.name()
-            )?;
+            writeln!(w, "\n{}", cell(&cohort_footer(m)))?;
         }
         RateView::Tenure(c) => {
             if c.rows.is_empty() {
@@ -432,16 +443,18 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 "cohort",
                 m.unit.since_column(),
                 "customers",
-                "active",
-                "share_active",
+                "retained",
+                "share_retained",
+                "returned",
             ])?;
             for c in &m.cells {
                 out.write_record([
                     c.cohort.clone(),
                     c.since.to_string(),
                     c.customers.to_string(),
-                    c.active.to_string(),
-                    plain(c.share_active, 4),
+                    c.retained.to_string(),
+                    plain(c.share_retained, 4),
+                    c.returned.to_string(),
                 ])?;
             }
         }

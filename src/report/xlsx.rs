@@ -14,7 +14,7 @@ use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
 fn is_fraction(column: &str) -> bool {
     column == "share"
         || column == "p_alive"
-        || column == "share_active"
+        || column.starts_with("share_")
         || column.ends_with("rate")
         || column.starts_with("rate_")
 }
