@@ -142,6 +142,7 @@ impl Analysis {
             feedback,
         };
         analysis.summary = analysis.summarize();
+        analysis.check_finite()?;
         Ok(analysis)
     }
 
@@ -191,6 +192,28 @@ impl Analysis {
                 &verdicts,
             )
         }
+    }
+
+    /// A sum that overflowed is an error, not a figure printed as `inf`.
+    fn check_finite(&self) -> Result<()> {
+        let s = &self.summary;
+        let sums = [s.revenue, s.revenue_lost, s.revenue_at_risk];
+        if sums.iter().all(|x| x.is_finite()) {
+            return Ok(());
+        }
+        let largest = self
+            .purchases
+            .amounts()
+            .iter()
+            .copied()
+            .max_by(|a, b| a.abs().total_cmp(&b.abs()))
+            .unwrap_or(0.0);
+        anyhow::bail!(
+            "{}: the amounts add up to more than a number can hold (the largest is {largest:e}); \
+             such an amount is surely a mistake in the export: check the amount column, or pass \
+             --amount-col if churn took the wrong one",
+            self.purchases.source
+        )
     }
 
     /// The headline value figures over [`HEADLINE_YEARS`].

@@ -75,7 +75,8 @@ const PERIODS: [(Length, u32); 3] = [(Length::Year, 3), (Length::Quarter, 3), (L
 impl Period {
     /// The period ending `as_of` for data starting `data_start`.
     pub fn new(data_start: Option<Day>, as_of: Day) -> Period {
-        let months_of_data = data_start.map_or(0, |s| whole_months(s, as_of));
+        // The data cover whole days: 2026-02-01 to 2026-10-31 is 9 months.
+        let months_of_data = data_start.map_or(0, |s| whole_months(s, as_of + 1));
         let length = PERIODS
             .iter()
             .find(|(length, before)| months_of_data >= length.months() + before)
@@ -365,11 +366,11 @@ mod tests {
     fn the_period_leaves_history_before_its_start() {
         let as_of = day("2026-10-31");
         let p = Period::new(Some(day("2024-11-01")), as_of);
-        assert_eq!((p.months_of_data, p.length), (23, Some(Length::Year)));
+        assert_eq!((p.months_of_data, p.length), (24, Some(Length::Year)));
         assert_eq!(p.start, Some(day("2025-10-31")));
         assert!(p.full_year());
         // 9 months of data: a quarter, and revenue over the 9 months.
-        let p = Period::new(Some(day("2026-01-31")), as_of);
+        let p = Period::new(Some(day("2026-02-01")), as_of);
         assert_eq!((p.months_of_data, p.length), (9, Some(Length::Quarter)));
         assert_eq!(p.start, Some(day("2026-07-31")));
         assert_eq!(p.revenue_months(), 9);
@@ -378,7 +379,7 @@ mod tests {
         let p = Period::new(Some(day("2025-08-25")), as_of);
         assert_eq!((p.months_of_data, p.length), (14, Some(Length::Quarter)));
         let p = Period::new(Some(day("2026-10-01")), as_of);
-        assert_eq!((p.months_of_data, p.length), (0, None));
+        assert_eq!((p.months_of_data, p.length), (1, None));
         assert_eq!(Period::new(None, as_of).start, None);
     }
 }

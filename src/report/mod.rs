@@ -139,7 +139,11 @@ impl Output {
     /// Writes `result` in the output's format.
     pub fn render<R: Render>(&self, result: &R, limit: usize) -> Result<()> {
         match self.format {
-            Format::Table => self.write(|w| result.table(limit, w)),
+            Format::Table => self.write(|w| {
+                let mut text = Vec::new();
+                result.table(limit, &mut text)?;
+                table::write_fitted(&String::from_utf8_lossy(&text), w)
+            }),
             Format::Csv => self.write(|w| result.csv(w)),
             Format::Json => self.write(|w| json::write(result, w)),
             Format::Markdown => self.write(|w| result.markdown(limit, w)),

@@ -29,6 +29,27 @@ pub fn write(w: &mut dyn Write, table: &mut Table) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes terminal text with every line fitted to [`width`]: a longer line (a title, a
+/// note) wraps at spaces, its continuation indented as the line itself.
+pub fn write_fitted(text: &str, w: &mut dyn Write) -> io::Result<()> {
+    let width = usize::from(width());
+    for line in text.lines() {
+        let line = line.trim_end();
+        if textwrap::core::display_width(line) <= width {
+            writeln!(w, "{line}")?;
+            continue;
+        }
+        let indent = &line[..line.len() - line.trim_start().len()];
+        let options = textwrap::Options::new(width)
+            .initial_indent(indent)
+            .subsequent_indent(indent);
+        for part in textwrap::wrap(line.trim_start(), options) {
+            writeln!(w, "{}", part.trim_end())?;
+        }
+    }
+    Ok(())
+}
+
 /// (label, text) lines as a borderless two-column table.
 pub fn summary_table(lines: Vec<(&'static str, String)>) -> Table {
     let mut table = Table::new();

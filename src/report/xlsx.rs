@@ -4,7 +4,8 @@
 //! Built from the command's plain CSV (the same columns, in the same order): a column
 //! whose non-empty values are all plain numbers becomes numeric (percent-formatted when
 //! its name says it is a share or rate), one of ISO dates becomes dates; the rest stays
-//! text. The header row is frozen and the column widths fit the content.
+//! text. Identifiers stay text whatever they look like: id, store, employee and category
+//! columns, and any column with a value a number cell would change (`00123`, 16+ digits). The header row is frozen and the column widths fit the content.
 
 use std::io;
 
@@ -17,6 +18,24 @@ fn is_fraction(column: &str) -> bool {
         || column.starts_with("share_")
         || column.ends_with("rate")
         || column.starts_with("rate_")
+}
+
+/// Columns that name things, not quantities: their values stay text, so a card number
+/// keeps its leading zeros and all its digits.
+fn is_identifier(column: &str) -> bool {
+    matches!(
+        column,
+        "customer_id" | "customer" | "store" | "employee" | "category" | "group" | "cohort"
+    ) || column.ends_with("_id")
+}
+
+/// A value that only looks like a number: a leading zero (`00123`) or more digits than
+/// a spreadsheet number holds (15).
+fn is_code(f: &str) -> bool {
+    let digits = f.strip_prefix('-').unwrap_or(f);
+    let int = digits.split('.').next().unwrap_or("");
+    (int.len() > 1 && int.starts_with('0'))
+        || digits.bytes().filter(u8::is_ascii_digit).count() > 15
 }
 
 fn plain_number(f: &str) -> Option<f64> {
@@ -87,7 +106,7 @@ fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()>
                     .filter_map(|r| r.get(c))
                     .filter(|v| !v.is_empty())
             };
-            if values().next().is_none() {
+            if values().next().is_none() || is_identifier(name) || values().any(|v| is_code(v)) {
                 Kind::Text
             } else if values().all(|v| plain_number(v).is_some()) {
                 if is_fraction(name) {
@@ -174,5 +193,28 @@ mod tests {
             "{:?}",
             range.get((1, 3))
         );
+    }
+
+    /// Card numbers lost their leading zeros, and ids over 15 digits their last digits.
+    #[test]
+    fn ids_stay_text() {
+        let csv = b"customer_id,store,phone,visits\n00123,7,0701234567,3\n1234567890123456789,12,46701234567,4\n";
+        let bytes = from_csv(csv, "scan").unwrap();
+        let mut book: Xlsx<_> =
+            calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("scan").unwrap();
+        let text = |r, c| match range.get((r, c)) {
+            Some(Data::String(s)) => s.clone(),
+            other => panic!("({r}, {c}) is not text: {other:?}"),
+        };
+        assert_eq!(text(1, 0), "00123");
+        assert_eq!(text(2, 0), "1234567890123456789");
+        assert_eq!(text(1, 1), "7", "a store code is a name");
+        assert_eq!(
+            text(1, 2),
+            "0701234567",
+            "a leading zero makes a column text"
+        );
+        assert_eq!(range.get((1, 3)), Some(&Data::Float(3.0)));
     }
 }
