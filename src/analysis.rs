@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use crate::config::{Config, Input};
 use crate::history::GroupCounts;
 use crate::load::{self, Role};
+use crate::metrics::changes::{self, Changes, Pair};
 use crate::metrics::clv::{self, CustomerInput, CustomerValue, DAYS_PER_YEAR, Fitted, Settings};
 use crate::metrics::contacts::{self, Candidate, Contact};
 use crate::metrics::rate::{self, CohortMatrix, CohortUnit, RateQuery, RateTable, TenureCurve};
@@ -416,6 +417,64 @@ impl Analysis {
         contacts::select(candidates, self.as_of, &heard, recent_days)
     }
 
+    /// The customers as judged at the end of the previous month (see [`month_before`]).
+    pub fn previous_month(&self) -> Snapshot {
+        let day = month_before(self.as_of);
+        let period = Period::with_length(self.period.data_start, day, self.period.length);
+        let (verdicts, grouped) = rules::apply_rules(
+            &self.purchases,
+            day,
+            period.start.unwrap_or(Day::MIN),
+            self.config.dedupe,
+            &self.config.rules,
+        );
+        let refs: Vec<&Verdict> = verdicts.iter().collect();
+        let summary = Summary {
+            currency: self.config.currency.clone(),
+            ..summary::summarize(
+                &self.purchases.source,
+                &period,
+                &self.purchases.rows,
+                &grouped,
+                &refs,
+            )
+        };
+        let mut by_customer = vec![None; self.purchases.customers.len()];
+        for v in verdicts {
+            let code = v.customer as usize;
+            if let Some(slot) = by_customer.get_mut(code) {
+                *slot = Some(v);
+            }
+        }
+        Snapshot {
+            as_of: day,
+            summary,
+            by_customer,
+        }
+    }
+
+    /// What changed since `before` (see [`changes::changes`]); value at stake as the
+    /// contacts' ([`CONTACT_STAKE`]; add its horizon to [`Needs::horizons`]).
+    pub fn changes(&self, before: &Snapshot) -> Changes {
+        let values = self.values(&CONTACT_STAKE);
+        let pairs = self.verdicts.iter().zip(values).map(|(v, value)| {
+            let then = before.verdict(v.customer);
+            let j = &v.judgement;
+            Pair {
+                id: self.customer_id(v.customer),
+                before: then.map(|t| t.judgement.status),
+                now: j.status,
+                rule: j.rule,
+                evidence: &j.evidence,
+                since: j.since(),
+                revenue_12m_before: then.map_or(0.0, |t| t.judgement.figures.revenue_12m),
+                revenue_12m_now: j.figures.revenue_12m,
+                value_at_stake: value.map_or(0.0, |v| v.value_if_retained),
+            }
+        });
+        changes::changes(pairs, before.as_of, self.as_of)
+    }
+
     /// Each customer's latest feedback on or before the as-of date: (reason, day).
     pub fn latest_feedback(&self) -> HashMap<&str, (String, Day)> {
         let mut latest: HashMap<&str, (Option<&str>, Day)> = HashMap::new();
@@ -434,6 +493,33 @@ impl Analysis {
             .into_iter()
             .map(|(id, (reason, day))| (id, (names.display(reason), day)))
             .collect()
+    }
+}
+
+/// The same date a month earlier; the last day of the month before when `day` is the last
+/// of its month (2026-06-30 → 2026-05-31), as the monthly trend's month ends.
+pub fn month_before(day: Day) -> Day {
+    use chrono::{Datelike, Months};
+    let date = to_date(day);
+    if to_date(day + 1).month() != date.month() {
+        return day - date.day() as Day;
+    }
+    date.checked_sub_months(Months::new(1))
+        .map_or(day - 30, to_day)
+}
+
+/// The customers as judged at an earlier date, by the same rules on the same purchases.
+pub struct Snapshot {
+    pub as_of: Day,
+    /// The summary then, over a period of the same length (no value figures).
+    pub summary: Summary,
+    /// Each customer's verdict then, by customer code (`None`: no visit yet).
+    by_customer: Vec<Option<Verdict>>,
+}
+
+impl Snapshot {
+    pub fn verdict(&self, customer: u32) -> Option<&Verdict> {
+        self.by_customer.get(customer as usize)?.as_ref()
     }
 }
 

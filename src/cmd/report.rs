@@ -4,16 +4,13 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use chrono::{Datelike, Months};
 use clap::Args;
 
 use crate::analysis::{Analysis, CONTACT_STAKE, HEADLINE_YEARS, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, ValueArgs, parse_rate};
 use crate::metrics::clv::DAYS_PER_YEAR;
 use crate::metrics::rate::{CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
-use crate::normalize::Day;
-use crate::normalize::date::{to_date, to_day};
-use crate::report::monthly::{Assumptions, Contacts, MonthlyReport, Previous};
+use crate::report::monthly::{Assumptions, Contacts, MonthlyReport, Parts};
 use crate::report::{self, CsvStyle, Format};
 
 #[derive(Debug, Args)]
@@ -49,17 +46,6 @@ pub struct ReportArgs {
 
 const FORMATS: [Format; 4] = [Format::Html, Format::Markdown, Format::Json, Format::Xlsx];
 
-/// The same date a month earlier; the last day of the month before when `day` is the last
-/// of its month (2026-06-30 → 2026-05-31), as the monthly trend's month ends.
-fn month_before(day: Day) -> Day {
-    let date = to_date(day);
-    if to_date(day + 1).month() != date.month() {
-        return day - date.day() as Day;
-    }
-    date.checked_sub_months(Months::new(1))
-        .map_or(day - 30, to_day)
-}
-
 /// Defected customers are listed for a call while their change began at most this many
 /// days ago (as `churn contacts`' default).
 const CONTACT_RECENT_DAYS: u32 = 180;
@@ -86,19 +72,8 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
         period: length,
         min_customers: MIN_CUSTOMERS,
     };
-    // The previous period: the same computation as of one month earlier.
-    let previous = analysis
-        .rates_at(&query(Dimension::Overall), month_before(analysis.as_of))?
-        .rows
-        .into_iter()
-        .find(|r| r.customers > 0)
-        .map(|r| Previous {
-            period_start: r.period_start,
-            period_end: r.period_end,
-            customers: r.customers,
-            defected: r.defected,
-            rate: r.defection_rate,
-        });
+    let previous = analysis.previous_month();
+    let changes = analysis.changes(&previous);
     let trend = analysis.rates(&query(Dimension::Trend(CohortUnit::Month)))?;
     let by_store = match analysis.purchases.stores {
         Some(_) => Some(analysis.rates(&query(Dimension::Store))?),
@@ -115,29 +90,30 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
     let total = list.len() as u64;
     list.truncate(args.contacts);
 
-    let report = MonthlyReport::new(
-        analysis.summary.clone(),
-        analysis.feedback.as_ref().map(|f| f.source.clone()),
-        args.stamp.then(|| {
+    let report = MonthlyReport::new(Parts {
+        summary: analysis.summary.clone(),
+        previous: previous.summary,
+        changes,
+        feedback_source: analysis.feedback.as_ref().map(|f| f.source.clone()),
+        generated_at: args.stamp.then(|| {
             chrono::Utc::now()
                 .format("%Y-%m-%d %H:%M:%S UTC")
                 .to_string()
         }),
-        previous,
         trend,
         by_store,
         by_employee,
         reasons,
-        Contacts {
+        contacts: Contacts {
             recent_days: CONTACT_RECENT_DAYS,
             total,
             already_heard,
             shown: list,
         },
         cohorts,
-        analysis.config.rules.clone(),
-        Assumptions::new(&analysis.settings(HEADLINE_YEARS * DAYS_PER_YEAR)),
-    );
+        rules: analysis.config.rules.clone(),
+        assumptions: Assumptions::new(&analysis.settings(HEADLINE_YEARS * DAYS_PER_YEAR)),
+    });
     match output.format {
         Format::Html => output.write(|w| report::monthly::html::write(&report, w))?,
         Format::Markdown => output.write(|w| report::monthly::markdown(&report, w))?,
@@ -150,21 +126,4 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
         args.fail_above,
         quiet,
     ))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn day(text: &str) -> Day {
-        to_day(text.parse().unwrap())
-    }
-
-    #[test]
-    fn the_previous_period_ends_a_month_earlier() {
-        assert_eq!(month_before(day("2026-06-30")), day("2026-05-31"));
-        assert_eq!(month_before(day("2026-03-31")), day("2026-02-28"));
-        assert_eq!(month_before(day("2026-03-15")), day("2026-02-15"));
-        assert_eq!(month_before(day("2026-03-30")), day("2026-02-28"));
-    }
 }

@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::analysis::{Analysis, Needs};
+use crate::analysis::{Analysis, CONTACT_STAKE, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs, parse_rate};
+use crate::report::changes::ChangesReport;
 use crate::report::{self, Format, ScanReport};
 
 #[derive(Debug, Args)]
@@ -20,6 +21,10 @@ pub struct ScanArgs {
     /// Flagged customers shown in table and Markdown output
     #[arg(long, default_value_t = 20, value_name = "N")]
     pub limit: usize,
+    /// What changed since the previous month end instead: customers newly defected, newly
+    /// at risk and won back, with their value at stake, and the figures then and now
+    #[arg(long)]
+    pub changes: bool,
     /// Exit with code 3 (after writing the output) when the defection rate is above this
     /// fraction, e.g. 0.25: an alert for cron jobs
     #[arg(long, value_name = "RATE", value_parser = parse_rate)]
@@ -33,10 +38,23 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
     let config = cli::resolve(&args.input, Some(&args.feedback), Some(&args.value), quiet)?;
     // The value figures belong to the summary; CSV has none, so it does not pay for them.
     let needs = Needs {
-        value: output.format != Format::Csv,
+        value: output.format != Format::Csv || args.changes,
+        horizons: if args.changes {
+            vec![CONTACT_STAKE.horizon_days]
+        } else {
+            Vec::new()
+        },
         ..Needs::default()
     };
     let analysis = Analysis::build(config, &needs)?;
+    let rate = analysis.summary.defection_rate;
+    if args.changes {
+        let previous = analysis.previous_month();
+        let changes = analysis.changes(&previous);
+        let report = ChangesReport::new(analysis.summary.clone(), &previous.summary, changes);
+        output.render(&report, args.limit)?;
+        return Ok(super::alert(rate, args.fail_above, quiet));
+    }
     let mut scan = ScanReport::new(
         analysis.summary.clone(),
         &analysis.purchases,
@@ -46,9 +64,5 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         scan.attach_feedback(&analysis.latest_feedback());
     }
     output.render(&scan, args.limit)?;
-    Ok(super::alert(
-        scan.summary.defection_rate,
-        args.fail_above,
-        quiet,
-    ))
+    Ok(super::alert(rate, args.fail_above, quiet))
 }

@@ -102,6 +102,24 @@ impl Period {
         }
     }
 
+    /// "Annual", for "annual defection rate".
+    pub fn adjective(self) -> &'static str {
+        match self {
+            Period::Month => "Monthly",
+            Period::Quarter => "Quarterly",
+            Period::Year => "Annual",
+        }
+    }
+
+    /// "a year", as a rate's unit.
+    pub fn per(self) -> &'static str {
+        match self {
+            Period::Month => "a month",
+            Period::Quarter => "a quarter",
+            Period::Year => "a year",
+        }
+    }
+
     /// "12 months"
     pub fn label(self) -> &'static str {
         match self {
@@ -287,6 +305,8 @@ pub struct RateTable {
     /// The value bands' cut points (`--by value` only).
     pub value_bands: Option<ValueBands>,
     pub rows: Vec<RateRow>,
+    /// Caveats about the rows, in words; every format shows them.
+    pub warnings: Vec<String>,
 }
 
 /// Computes the defection rate of `query.period` up to `as_of`, by `query.dimension`.
@@ -427,7 +447,7 @@ pub fn defection_rates(
         })
         .collect();
     sort_rows(&mut rows, query.dimension);
-    Ok(RateTable {
+    let mut table = RateTable {
         dimension: query.dimension.column(),
         kind: query.dimension,
         new_days: config.history.new_days,
@@ -437,7 +457,37 @@ pub fn defection_rates(
         data_start: data_start.map(to_date),
         value_bands,
         rows,
-    })
+        warnings: Vec::new(),
+    };
+    table.warnings.extend(early_rows(&table));
+    Ok(table)
+}
+
+/// Trend rows whose period starts before the rules can judge anyone: every customer is
+/// new then, so counts as active at the start, and the rate looks higher than it is.
+fn early_rows(t: &RateTable) -> Option<String> {
+    let Dimension::Trend(_) = t.kind else {
+        return None;
+    };
+    let data_start = t.data_start?;
+    let new_days = i64::from(t.new_days);
+    let early: Vec<&str> = t
+        .rows
+        .iter()
+        .filter(|r| (r.period_start - data_start).num_days() < new_days)
+        .map(|r| r.group.as_str())
+        .collect();
+    let (first, last) = (early.first()?, early.last()?);
+    let rows = if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    };
+    Some(format!(
+        "{rows}: the period starts less than {} days after the data begins ({data_start}), \
+         so every customer counts as active at its start (too new to judge)",
+        t.new_days
+    ))
 }
 
 /// Customers active at the start, defected at the end and the revenue lost, by group:

@@ -90,6 +90,16 @@ impl Period {
         }
     }
 
+    /// The period of the same `length` ending `as_of` (to compare with another date).
+    pub fn with_length(data_start: Option<Day>, as_of: Day, length: Option<Length>) -> Period {
+        Period {
+            start: length.map(|l| l.start(as_of)),
+            length,
+            end: as_of,
+            ..Period::new(data_start, as_of)
+        }
+    }
+
     /// Whether revenue figures cover a whole year.
     pub fn full_year(&self) -> bool {
         self.months_of_data >= 12

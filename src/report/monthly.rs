@@ -13,8 +13,10 @@ use chrono::NaiveDate;
 use serde::Serialize;
 
 use super::markdown::cell;
+use super::summary::Figure;
 use super::{count, money, percent};
 use crate::metrics::Summary;
+use crate::metrics::changes::Changes;
 use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
 use crate::metrics::contacts::Contact;
 use crate::metrics::rate::{CohortMatrix, RateTable};
@@ -22,8 +24,9 @@ use crate::metrics::reasons::{GapRow, Reasons};
 use crate::rules::RuleConfig;
 
 /// The section headings, in the order they appear in every format.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "Headline figures",
+    "What changed this month",
     "Defection-rate trend",
     "Status breakdown",
     "Defection rate by store",
@@ -104,12 +107,16 @@ pub struct MonthlyReport {
     /// Only with `--stamp`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
-    /// The summary every command shares: the headline figures, statuses, row accounting.
+    /// The summary every command shares: the figures, statuses, row accounting.
     pub summary: Summary,
+    /// The headline figures, each with its value at the previous month end.
+    pub headline: Vec<Figure>,
     /// The same defection rate one month earlier.
     pub previous_period: Option<Previous>,
     /// `summary.defection_rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
     pub change: Option<f64>,
+    /// Who moved since the previous month end.
+    pub changes: Changes,
     /// The defection rate at each month end.
     pub trend: RateTable,
     /// None when the input has no store column.
@@ -124,77 +131,103 @@ pub struct MonthlyReport {
     pub assumptions: Assumptions,
 }
 
+/// What the report is made of, computed by the analysis.
+pub struct Parts {
+    pub summary: Summary,
+    /// The summary at the previous month end.
+    pub previous: Summary,
+    pub changes: Changes,
+    pub feedback_source: Option<String>,
+    pub generated_at: Option<String>,
+    pub trend: RateTable,
+    pub by_store: Option<RateTable>,
+    pub by_employee: Option<RateTable>,
+    pub reasons: Option<Reasons>,
+    pub contacts: Contacts,
+    pub cohorts: CohortMatrix,
+    pub rules: RuleConfig,
+    pub assumptions: Assumptions,
+}
+
 impl MonthlyReport {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        summary: Summary,
-        feedback_source: Option<String>,
-        generated_at: Option<String>,
-        previous: Option<Previous>,
-        trend: RateTable,
-        by_store: Option<RateTable>,
-        by_employee: Option<RateTable>,
-        reasons: Option<Reasons>,
-        contacts: Contacts,
-        cohorts: CohortMatrix,
-        rules: RuleConfig,
-        assumptions: Assumptions,
-    ) -> MonthlyReport {
-        let change = summary
+    pub fn new(p: Parts) -> MonthlyReport {
+        let previous = p.previous.defection_rate.map(|rate| Previous {
+            period_start: p.previous.period_start.unwrap_or(p.previous.as_of),
+            period_end: p.previous.period_end,
+            customers: p.previous.period_customers,
+            defected: p.previous.period_defectors,
+            rate,
+        });
+        let change = p
+            .summary
             .defection_rate
             .zip(previous.as_ref())
-            .map(|(d, p)| d - p.rate);
-        let expectation_gap = reasons.as_ref().map(|r| ExpectationGap {
+            .map(|(d, prev)| d - prev.rate);
+        let expectation_gap = p.reasons.as_ref().map(|r| ExpectationGap {
             by_store: r.gap_by_store.clone(),
             by_employee: r.gap_by_employee.clone(),
         });
         MonthlyReport {
             schema_version: super::SCHEMA_VERSION,
-            source: summary.source.clone(),
-            feedback_source,
-            as_of: summary.as_of,
-            generated_at,
-            summary,
+            source: p.summary.source.clone(),
+            feedback_source: p.feedback_source,
+            as_of: p.summary.as_of,
+            generated_at: p.generated_at,
+            headline: super::summary::figures(&p.summary, Some(&p.previous)),
+            summary: p.summary,
             previous_period: previous,
             change,
-            trend,
-            by_store,
-            by_employee,
-            reasons,
+            changes: p.changes,
+            trend: p.trend,
+            by_store: p.by_store,
+            by_employee: p.by_employee,
+            reasons: p.reasons,
             expectation_gap,
-            contacts,
-            cohorts,
-            rules,
-            assumptions,
+            contacts: p.contacts,
+            cohorts: p.cohorts,
+            rules: p.rules,
+            assumptions: p.assumptions,
         }
     }
 
-    /// The headline figures as (label, text) lines, each with its period and unit.
+    /// The headline figures as (label, text) lines, each with its period, unit and change
+    /// since the previous month end; then the notes.
     pub fn headline_lines(&self) -> Vec<(String, String)> {
         let mut lines = Vec::new();
-        for (label, text) in super::summary::figure_lines(&self.summary) {
-            lines.push((label.to_string(), text));
-            if label == "defection rate" && self.summary.defection_rate.is_some() {
-                lines.push(("change".to_string(), self.change_text()));
+        for f in &self.headline {
+            let mut text = f.line();
+            if let Some((change, _)) = f.change_text(&self.summary) {
+                let since = self.changes.since;
+                text = match text.split_once(": ") {
+                    Some((head, rest)) => format!("{head} ({change} since {since}): {rest}"),
+                    None => format!("{text} ({change} since {since})"),
+                };
             }
+            lines.push((f.label.to_string(), text));
+        }
+        for w in &self.summary.warnings {
+            lines.push(("note".to_string(), w.clone()));
         }
         lines
     }
 
-    fn change_text(&self) -> String {
-        match (&self.change, &self.previous_period) {
-            (Some(c), Some(p)) => format!(
-                "{:+.1} percentage points vs {} for the period {} to {} ({} of {} customers)",
-                c * 100.0,
-                percent(p.rate),
-                p.period_start,
-                p.period_end,
-                count(p.defected),
-                count(p.customers)
-            ),
-            _ => "not available: no defection rate for the period ending one month earlier"
-                .to_string(),
-        }
+    /// What changed since the previous month end, in one line.
+    pub fn changes_line(&self) -> String {
+        let c = &self.changes;
+        let s = &self.summary;
+        let money = |v| super::summary::amount(s, v);
+        format!(
+            "Since {}: {} newly defected ({} a year at stake), {} newly at risk ({}), {} won \
+             back ({}). Value at stake: their revenue over the next year if they keep coming \
+             as before.",
+            c.since,
+            count(c.newly_defected.len() as u64),
+            money(c.value_newly_defected),
+            count(c.newly_at_risk.len() as u64),
+            money(c.value_newly_at_risk),
+            count(c.won_back.len() as u64),
+            money(c.value_won_back)
+        )
     }
 
     /// The data quality lines: every row accounted for.
@@ -282,9 +315,10 @@ impl MonthlyReport {
             ),
             format!("A contact's value at stake is their {}.", a.contacts_value),
             format!(
-                "Defection rates are over 12 months: of the customers active or at risk at the start, \
+                "Defection rates are over {}: of the customers active or at risk at the start, \
                  the share defected at the end, both judged by the rules below; 95% Wilson intervals; \
                  groups with fewer than {} customers at the start are flagged as too small to judge.",
+                self.trend.period.label(),
                 self.trend.min_customers
             ),
             "A customer is defected or at risk when one of the rules below with that status fires \
@@ -374,13 +408,21 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     }
 
     section(w, 1)?;
-    writeln!(
-        w,
-        "Annual defection rate (%, the 12 months up to each month end).\n"
-    )?;
-    rate_table_md(&r.trend, "month", w)?;
+    changes_md(r, w)?;
 
     section(w, 2)?;
+    writeln!(
+        w,
+        "{} defection rate (%, the {} up to each month end).\n",
+        r.trend.period.adjective(),
+        r.trend.period.label()
+    )?;
+    rate_table_md(&r.trend, "month", w)?;
+    for note in &r.trend.warnings {
+        writeln!(w, "\nNote: {}.", cell(note))?;
+    }
+
+    section(w, 3)?;
     writeln!(w, "Customers as of {}.\n", r.as_of)?;
     writeln!(w, "| status | customers | share |\n|---|---:|---:|")?;
     for status in crate::rules::Status::ALL {
@@ -394,15 +436,17 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     }
 
     for (i, table, name, flag) in [
-        (3, &r.by_store, "store", "--store-col"),
-        (4, &r.by_employee, "employee", "--employee-col"),
+        (4, &r.by_store, "store", "--store-col"),
+        (5, &r.by_employee, "employee", "--employee-col"),
     ] {
         section(w, i)?;
         match table {
             Some(t) => {
                 writeln!(
                     w,
-                    "Annual defection rate (%, 12 months to {}) by main {name}.\n",
+                    "{} defection rate (%, {} to {}) by main {name}.\n",
+                    t.period.adjective(),
+                    t.period.label(),
                     r.as_of
                 )?;
                 rate_table_md(t, name, w)?;
@@ -411,7 +455,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 5)?;
+    section(w, 6)?;
     match &r.reasons {
         None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
         Some(reasons) if reasons.rows.is_empty() => {
@@ -448,7 +492,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 6)?;
+    section(w, 7)?;
     match &r.expectation_gap {
         None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
         Some(g) => {
@@ -481,7 +525,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 7)?;
+    section(w, 8)?;
     let c = &r.contacts;
     writeln!(
         w,
@@ -515,7 +559,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 8)?;
+    section(w, 9)?;
     let (rows, steps) = super::rate::cohort_rows(&r.cohorts);
     writeln!(
         w,
@@ -541,12 +585,12 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 9)?;
+    section(w, 10)?;
     for (label, text) in r.quality_lines() {
         writeln!(w, "- **{label}**: {}", cell(&text))?;
     }
 
-    section(w, 10)?;
+    section(w, 11)?;
     for line in r.assumption_lines() {
         writeln!(w, "- {line}")?;
     }
@@ -578,6 +622,71 @@ fn rate_table_md(t: &RateTable, name: &str, w: &mut dyn Write) -> io::Result<()>
             money(x.revenue_lost),
             if x.small { "too few to judge" } else { "" }
         )?;
+    }
+    Ok(())
+}
+
+/// Customers listed per change in the Markdown and HTML reports (JSON lists all).
+pub const CHANGES_SHOWN: usize = 10;
+
+fn changes_md(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
+    let c = &r.changes;
+    let money = |v| super::summary::amount(&r.summary, v);
+    writeln!(w, "{}", cell(&r.changes_line()))?;
+    for (title, list) in [
+        ("Newly defected", &c.newly_defected),
+        ("Newly at risk", &c.newly_at_risk),
+        ("Won back", &c.won_back),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(w, "\n### {title}\n")?;
+        writeln!(
+            w,
+            "| customer | was | now | what changed | value at stake |\n|---|---|---|---|---:|"
+        )?;
+        for m in list.iter().take(CHANGES_SHOWN) {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                cell(&m.customer_id),
+                m.before.label(),
+                m.now.label(),
+                cell(&m.evidence),
+                money(m.value_at_stake)
+            )?;
+        }
+        if list.len() > CHANGES_SHOWN {
+            writeln!(
+                w,
+                "\n{} more (the JSON report lists all).",
+                list.len() - CHANGES_SHOWN
+            )?;
+        }
+    }
+    if !c.movers.is_empty() {
+        writeln!(
+            w,
+            "\n### Biggest movers\n\nLast-12-month revenue then and now: the month just ended \
+             against the same month a year earlier.\n"
+        )?;
+        writeln!(
+            w,
+            "| customer | status | then | now | change |\n|---|---|---:|---:|---:|"
+        )?;
+        for m in &c.movers {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {}{} |",
+                cell(&m.customer_id),
+                m.status.label(),
+                money(m.revenue_12m_before),
+                money(m.revenue_12m_now),
+                if m.change > 0.0 { "+" } else { "" },
+                money(m.change)
+            )?;
+        }
     }
     Ok(())
 }

@@ -125,7 +125,7 @@ const SMALL_NOTE: &str = "too few to judge";
 fn groups_footer(t: &RateTable) -> Option<String> {
     let start = t.rows.first()?.period_start;
     match (t.kind, t.value_bands) {
-        (Dimension::Trend(_), _) => early_footer(t),
+        (Dimension::Trend(_), _) => t.warnings.first().map(|w| format!("{w}.")),
         (Dimension::Segment, _) => Some(format!(
             "Segments on {start}: new (first visit less than {} days before), one_visit, \
              seasonal (an off season that recurs), infrequent (usual gap {} days or more), \
@@ -140,29 +140,6 @@ fn groups_footer(t: &RateTable) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// Trend rows that start before the rules can judge anyone: every customer is new then.
-fn early_footer(t: &RateTable) -> Option<String> {
-    let data_start = t.data_start?;
-    let new_days = i64::from(t.new_days);
-    let early: Vec<&str> = t
-        .rows
-        .iter()
-        .filter(|r| (r.period_start - data_start).num_days() < new_days)
-        .map(|r| r.group.as_str())
-        .collect();
-    let (first, last) = (early.first()?, early.last()?);
-    let rows = if first == last {
-        first.to_string()
-    } else {
-        format!("{first} to {last}")
-    };
-    Some(format!(
-        "{rows}: the period starts less than {} days after the data begins ({data_start}), \
-         so every customer counts as active at its start (too new to judge).",
-        t.new_days
-    ))
 }
 
 fn small_footer(t: &RateTable) -> String {

@@ -82,39 +82,6 @@ pub fn rows_line(s: &Summary) -> String {
     rows
 }
 
-/// The defection rate in words, with its period and interval.
-pub fn rate_line(s: &Summary) -> String {
-    match (
-        s.defection_rate,
-        s.defection_rate_low,
-        s.defection_rate_high,
-        s.period_start,
-        s.period_months,
-    ) {
-        (Some(rate), Some(low), Some(high), Some(start), Some(m)) => format!(
-            "{} {}: {} of the {} active on {start} had defected by {} (95% interval {}–{})",
-            percent(rate),
-            if m == 12 {
-                "a year".to_string()
-            } else {
-                format!("over {}", months(m))
-            },
-            count(s.period_defectors),
-            customers(s.period_customers, ""),
-            s.period_end,
-            percent(low),
-            percent(high)
-        ),
-        (_, _, _, Some(start), _) => {
-            format!("not available: no customer was active on {start}")
-        }
-        _ => format!(
-            "not available: {} of data; a rate needs at least 2 months",
-            months(s.months_of_data)
-        ),
-    }
-}
-
 /// Every summary line: (label, text).
 pub fn lines(s: &Summary) -> Vec<(&'static str, String)> {
     let r = &s.rows;
@@ -141,6 +108,217 @@ pub fn lines(s: &Summary) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// What a figure counts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Unit {
+    /// A fraction (0.31 is 31%).
+    Share,
+    /// Money, in the summary's currency.
+    Money,
+    /// Customers.
+    Count,
+}
+
+/// One headline figure: its value, what it counts and over what, what it means, and its
+/// value at the previous month end when known. Every format renders these.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Figure {
+    pub key: &'static str,
+    pub label: &'static str,
+    /// The value as shown: `31.0%`, `34,243.13 kr`, `20`.
+    pub text: String,
+    /// The number behind it (a fraction for shares); `None` when not available.
+    pub value: Option<f64>,
+    pub unit: Unit,
+    /// Over what: `a year`, `over 3 months`, `over 10 years`, `now`.
+    pub period: String,
+    /// One line of meaning.
+    pub meaning: String,
+    /// The same figure at the previous month end.
+    pub previous: Option<f64>,
+    /// Whether a rise is bad news.
+    pub higher_is_worse: bool,
+}
+
+impl Figure {
+    /// `value - previous`, when both are known.
+    pub fn change(&self) -> Option<f64> {
+        Some(self.value? - self.previous?)
+    }
+
+    /// The change for people: `+8.1 points`, `-1,204.00 kr`, `+3`, with whether it is
+    /// good news; `None` without a previous value.
+    pub fn change_text(&self, s: &Summary) -> Option<(String, bool)> {
+        let c = self.change()?;
+        let sign = if c > 0.0 {
+            "+"
+        } else if c < 0.0 {
+            "-"
+        } else {
+            "±"
+        };
+        let text = match self.unit {
+            Unit::Share => format!("{sign}{:.1} points", (c * 100.0).abs()),
+            Unit::Money => format!("{sign}{}", amount(s, c.abs())),
+            Unit::Count => format!("{sign}{}", count(c.abs().round() as u64)),
+        };
+        let good = if self.higher_is_worse {
+            c < 0.0
+        } else {
+            c > 0.0
+        };
+        Some((text, good || c == 0.0))
+    }
+
+    /// `31.0% a year: 35 of the 113 customers …`
+    pub fn line(&self) -> String {
+        match (self.period.is_empty(), self.meaning.is_empty()) {
+            (true, true) => self.text.clone(),
+            (true, false) => format!("{}: {}", self.text, self.meaning),
+            (false, true) => format!("{} {}", self.text, self.period),
+            (false, false) => format!("{} {}: {}", self.text, self.period, self.meaning),
+        }
+    }
+}
+
+/// The headline figures of a summary, with the previous month end's values when given.
+pub fn figures(s: &Summary, previous: Option<&Summary>) -> Vec<Figure> {
+    let figure = |key, label, unit, higher_is_worse| Figure {
+        key,
+        label,
+        text: String::new(),
+        value: None,
+        unit,
+        period: String::new(),
+        meaning: String::new(),
+        previous: None,
+        higher_is_worse,
+    };
+    let mut out = Vec::new();
+
+    let mut rate = figure("defection_rate", "defection rate", Unit::Share, true);
+    match (s.defection_rate, s.period_months) {
+        (Some(r), Some(m)) => {
+            rate.text = percent(r);
+            rate.value = Some(r);
+            rate.period = if m == 12 {
+                "a year".into()
+            } else {
+                format!("over {}", months(m))
+            };
+            rate.meaning = format!(
+                "{} of the {} active on {} had defected by {} (95% interval {}–{})",
+                count(s.period_defectors),
+                customers(s.period_customers, ""),
+                s.period_start.map_or(String::new(), |d| d.to_string()),
+                s.period_end,
+                percent(s.defection_rate_low.unwrap_or(r)),
+                percent(s.defection_rate_high.unwrap_or(r))
+            );
+            rate.previous = previous.and_then(|p| p.defection_rate);
+        }
+        _ => {
+            rate.text = "not available".into();
+            rate.meaning = match s.period_start {
+                Some(start) => format!("no customer was active on {start}"),
+                None => format!(
+                    "{} of data; a rate needs at least 2 months",
+                    months(s.months_of_data)
+                ),
+            };
+        }
+    }
+    out.push(rate);
+
+    let period = revenue_period(s);
+    let last = if s.full_year() {
+        "last-12-month revenue"
+    } else {
+        "revenue"
+    };
+    if s.period_start.is_some() {
+        let mut lost = figure("revenue_lost", "revenue lost", Unit::Money, true);
+        lost.text = amount(s, s.revenue_lost);
+        lost.value = Some(s.revenue_lost);
+        lost.period = period.clone();
+        lost.meaning = format!(
+            "{last} of the {} who defected in the period",
+            customers(s.period_defectors, "")
+        );
+        lost.previous = previous.map(|p| p.revenue_lost);
+        out.push(lost);
+    }
+
+    let mut at_risk = figure("at_risk", "at risk now", Unit::Count, true);
+    at_risk.text = count(s.at_risk);
+    at_risk.value = Some(s.at_risk as f64);
+    at_risk.meaning = format!(
+        "customers whose visits, spend or habits fell against their own history ({} of {})",
+        percent(s.share(Status::AtRisk)),
+        count(s.customers)
+    );
+    at_risk.previous = previous.map(|p| p.at_risk as f64);
+    out.push(at_risk);
+
+    let mut risk = figure("revenue_at_risk", "revenue at risk", Unit::Money, true);
+    risk.text = amount(s, s.revenue_at_risk);
+    risk.value = Some(s.revenue_at_risk);
+    if s.at_risk == 0 {
+        risk.meaning = "no customer is at risk".into();
+    } else {
+        risk.period = period;
+        risk.meaning = format!("{last} of the {}", customers(s.at_risk, "at-risk"));
+    }
+    risk.previous = previous.map(|p| p.revenue_at_risk);
+    out.push(risk);
+
+    if let Some(v) = &s.value {
+        let over = format!("over {} years", v.horizon_years);
+        let assumptions = value_assumptions(v);
+        let mut worth = figure("regular_worth", "a regular is worth", Unit::Money, false);
+        match v.regular_worth {
+            Some(w) => {
+                worth.text = amount(s, w);
+                worth.value = Some(w);
+                worth.period = over.clone();
+                worth.meaning = format!(
+                    "the mean of the {} active customers with {}+ visits in the last 12 months \
+                     ({assumptions})",
+                    count(v.regulars),
+                    crate::metrics::clv::REGULAR_VISITS_12M
+                );
+            }
+            None => {
+                worth.text = "not available".into();
+                worth.meaning = "no regulars (active, 12+ visits in the last 12 months)".into();
+            }
+        }
+        out.push(worth);
+        if s.period_start.is_some() {
+            let mut lost = figure("value_lost", "future value lost", Unit::Money, true);
+            lost.text = amount(s, v.value_lost);
+            lost.value = Some(v.value_lost);
+            lost.period = over.clone();
+            lost.meaning = format!(
+                "what the {} who defected in the period would have brought, had they kept \
+                 coming ({assumptions})",
+                customers(s.period_defectors, "")
+            );
+            out.push(lost);
+        }
+        if s.at_risk > 0 {
+            let mut risk = figure("value_at_risk", "future value at risk", Unit::Money, true);
+            risk.text = amount(s, v.value_at_risk);
+            risk.value = Some(v.value_at_risk);
+            risk.period = over;
+            risk.meaning = format!("in the {} ({assumptions})", customers(s.at_risk, "at-risk"));
+            out.push(risk);
+        }
+    }
+    out
+}
+
 /// The figures without the row accounting: customers, rate, revenue, value, rules,
 /// warnings.
 pub fn figure_lines(s: &Summary) -> Vec<(&'static str, String)> {
@@ -155,43 +333,15 @@ pub fn figure_lines(s: &Summary) -> Vec<(&'static str, String)> {
             )
         })
         .collect();
-    let mut lines = vec![
-        (
-            "customers",
-            format!("{}: {}", count(s.customers), statuses.join(", ")),
-        ),
-        ("defection rate", rate_line(s)),
-    ];
-    let period = revenue_period(s);
-    let last = if s.full_year() {
-        "last-12-month revenue"
-    } else {
-        "revenue"
-    };
-    if s.period_start.is_some() {
-        lines.push((
-            "revenue lost",
-            format!(
-                "{} {period}: {last} of the {} who defected in the period",
-                amount(s, s.revenue_lost),
-                customers(s.period_defectors, "")
-            ),
-        ));
-    }
-    lines.push((
-        "revenue at risk",
-        if s.at_risk == 0 {
-            format!("{} (no customer is at risk)", amount(s, 0.0))
-        } else {
-            format!(
-                "{} {period}: {last} of the {}",
-                amount(s, s.revenue_at_risk),
-                customers(s.at_risk, "at-risk")
-            )
-        },
-    ));
-    if let Some(v) = &s.value {
-        lines.extend(value_lines(s, v));
+    let mut lines = vec![(
+        "customers",
+        format!("{}: {}", count(s.customers), statuses.join(", ")),
+    )];
+    for f in figures(s, None) {
+        // The customers line says how many are at risk.
+        if f.key != "at_risk" {
+            lines.push((f.label, f.line()));
+        }
     }
     if !s.flagged_by.is_empty() {
         let by: Vec<String> = s
@@ -219,46 +369,6 @@ pub fn value_assumptions(v: &ValueFigures) -> String {
         },
         v.model
     )
-}
-
-fn value_lines(s: &Summary, v: &ValueFigures) -> Vec<(&'static str, String)> {
-    let over = format!("over {} years", v.horizon_years);
-    let assumptions = value_assumptions(v);
-    let mut lines = vec![(
-        "a regular is worth",
-        match v.regular_worth {
-            Some(w) => format!(
-                "{} {over}: the mean of the {} active customers with {}+ visits in the last 12 \
-                 months ({assumptions})",
-                amount(s, w),
-                count(v.regulars),
-                crate::metrics::clv::REGULAR_VISITS_12M
-            ),
-            None => "no regulars (active, 12+ visits in the last 12 months) to value".into(),
-        },
-    )];
-    if s.period_start.is_some() {
-        lines.push((
-            "future value lost",
-            format!(
-                "{} {over}: what the {} who defected in the period would have brought, had they \
-                 kept coming ({assumptions})",
-                amount(s, v.value_lost),
-                customers(s.period_defectors, "")
-            ),
-        ));
-    }
-    if s.at_risk > 0 {
-        lines.push((
-            "future value at risk",
-            format!(
-                "{} {over} in the {} ({assumptions})",
-                amount(s, v.value_at_risk),
-                customers(s.at_risk, "at-risk")
-            ),
-        ));
-    }
-    lines
 }
 
 #[cfg(test)]
