@@ -102,9 +102,8 @@ fn csv(report: &ChangesReport, w: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-fn intro(report: &ChangesReport) -> String {
-    let c = &report.changes;
-    let s = &report.summary;
+/// What changed, in one line.
+pub fn intro(c: &Changes, s: &Summary) -> String {
     format!(
         "Since {}: {} newly defected ({} at stake), {} newly at risk ({}), {} won back ({}). \
          Value at stake: revenue over the next year if they keep coming as before.",
@@ -122,7 +121,7 @@ fn table(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Result<
     let s = &report.summary;
     writeln!(w, "churn scan --changes: {}", s.source)?;
     super::table::write(w, &mut super::table::summary_table(report.figure_lines()))?;
-    writeln!(w, "\n{}", intro(report))?;
+    writeln!(w, "\n{}", intro(&report.changes, s))?;
     for (_, title, list) in report.lists() {
         if list.is_empty() {
             continue;
@@ -161,18 +160,24 @@ fn table(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Result<
     Ok(())
 }
 
-fn markdown(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
-    let s = &report.summary;
-    writeln!(w, "# churn scan --changes: {}\n", cell(&s.source))?;
-    for (label, text) in report.figure_lines() {
-        writeln!(w, "- **{label}**: {}", cell(&text))?;
-    }
-    writeln!(w, "\n{}", cell(&intro(report)))?;
-    for (_, title, list) in report.lists() {
+/// The three lists as Markdown tables under `heading` (`##`, `###`), at most `limit`
+/// customers each.
+pub fn markdown_lists(
+    c: &Changes,
+    s: &Summary,
+    heading: &str,
+    limit: usize,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    for (title, list) in [
+        ("Newly defected", &c.newly_defected),
+        ("Newly at risk", &c.newly_at_risk),
+        ("Won back", &c.won_back),
+    ] {
         if list.is_empty() {
             continue;
         }
-        writeln!(w, "\n## {title}\n")?;
+        writeln!(w, "\n{heading} {title}\n")?;
         writeln!(
             w,
             "| customer | was | now | what changed | value at stake |\n|---|---|---|---|---:|"
@@ -188,8 +193,21 @@ fn markdown(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Resu
                 amount(s, m.value_at_stake)
             )?;
         }
+        if list.len() > limit {
+            writeln!(w, "\n{} more not shown.", list.len() - limit)?;
+        }
     }
     Ok(())
+}
+
+fn markdown(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+    let s = &report.summary;
+    writeln!(w, "# churn scan --changes: {}\n", cell(&s.source))?;
+    for (label, text) in report.figure_lines() {
+        writeln!(w, "- **{label}**: {}", cell(&text))?;
+    }
+    writeln!(w, "\n{}", cell(&intro(&report.changes, s)))?;
+    markdown_lists(&report.changes, s, "##", limit, w)
 }
 
 impl super::Render for ChangesReport {

@@ -368,7 +368,7 @@ fn page(r: &MonthlyReport) -> String {
 fn changes(h: &mut String, r: &MonthlyReport) {
     let c = &r.changes;
     let money = |v| crate::report::summary::amount(&r.summary, v);
-    note(h, &r.changes_line());
+    note(h, &crate::report::changes::intro(c, &r.summary));
     for (title, list) in [
         ("Newly defected", &c.newly_defected),
         ("Newly at risk", &c.newly_at_risk),

@@ -211,25 +211,6 @@ impl MonthlyReport {
         lines
     }
 
-    /// What changed since the previous month end, in one line.
-    pub fn changes_line(&self) -> String {
-        let c = &self.changes;
-        let s = &self.summary;
-        let money = |v| super::summary::amount(s, v);
-        format!(
-            "Since {}: {} newly defected ({} a year at stake), {} newly at risk ({}), {} won \
-             back ({}). Value at stake: their revenue over the next year if they keep coming \
-             as before.",
-            c.since,
-            count(c.newly_defected.len() as u64),
-            money(c.value_newly_defected),
-            count(c.newly_at_risk.len() as u64),
-            money(c.value_newly_at_risk),
-            count(c.won_back.len() as u64),
-            money(c.value_won_back)
-        )
-    }
-
     /// The data quality lines: every row accounted for.
     pub fn quality_lines(&self) -> Vec<(String, String)> {
         let r = &self.summary.rows;
@@ -632,39 +613,8 @@ pub const CHANGES_SHOWN: usize = 10;
 fn changes_md(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     let c = &r.changes;
     let money = |v| super::summary::amount(&r.summary, v);
-    writeln!(w, "{}", cell(&r.changes_line()))?;
-    for (title, list) in [
-        ("Newly defected", &c.newly_defected),
-        ("Newly at risk", &c.newly_at_risk),
-        ("Won back", &c.won_back),
-    ] {
-        if list.is_empty() {
-            continue;
-        }
-        writeln!(w, "\n### {title}\n")?;
-        writeln!(
-            w,
-            "| customer | was | now | what changed | value at stake |\n|---|---|---|---|---:|"
-        )?;
-        for m in list.iter().take(CHANGES_SHOWN) {
-            writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
-                cell(&m.customer_id),
-                m.before.label(),
-                m.now.label(),
-                cell(&m.evidence),
-                money(m.value_at_stake)
-            )?;
-        }
-        if list.len() > CHANGES_SHOWN {
-            writeln!(
-                w,
-                "\n{} more (the JSON report lists all).",
-                list.len() - CHANGES_SHOWN
-            )?;
-        }
-    }
+    writeln!(w, "{}", cell(&super::changes::intro(c, &r.summary)))?;
+    super::changes::markdown_lists(c, &r.summary, "###", CHANGES_SHOWN, w)?;
     if !c.movers.is_empty() {
         writeln!(
             w,
