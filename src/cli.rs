@@ -43,6 +43,8 @@ pub enum Command {
     Report(Box<cmd::report::ReportArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
+    /// Print the SQL that sums raw purchase lines into churn's daily table, for DuckDB, Spark or a warehouse
+    Sql(cmd::sql::SqlArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(cmd::sample::SampleArgs),
     /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn

@@ -14,6 +14,7 @@ pub mod normalize;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod sql;
 pub mod stats;
 
 use anyhow::Result;
@@ -41,6 +42,7 @@ pub fn run(cli: &cli::Cli) -> Result<Outcome> {
         cli::Command::Contacts(args) => done(cmd::contacts::run(args)),
         cli::Command::Report(args) => cmd::report::run(args),
         cli::Command::Rules(args) => done(cmd::rules::run(args)),
+        cli::Command::Sql(args) => done(cmd::sql::run(args)),
         cli::Command::Sample(args) => done(cmd::sample::run(args)),
         cli::Command::Completions(args) => done(cmd::completions::run(args)),
         cli::Command::Man(args) => done(cmd::completions::man(args)),

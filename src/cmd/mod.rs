@@ -10,6 +10,7 @@ pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod scan;
+pub mod sql;
 
 use anyhow::{Context, Result};
 

@@ -1,0 +1,106 @@
+//! `churn sql`: print the query that sums raw purchase lines into the daily table,
+//! for an engine that holds more lines than one machine should read.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Args, ValueEnum};
+
+use crate::config::Config;
+use crate::load::{ColumnNames, Role};
+use crate::report;
+use crate::sql::{self, DailyQuery, Dialect};
+
+#[derive(Debug, Args)]
+#[command(
+    after_help = "Run the query where the lines live, export its result as CSV, then \
+`churn scan daily.csv`: the same statuses, rates and values as scanning the lines. \
+Example: churn sql --dialect duckdb --table \"'purchases.parquet'\" > daily.sql"
+)]
+pub struct SqlArgs {
+    /// The SQL engine that will run the query
+    #[arg(long, value_enum, value_name = "ENGINE")]
+    pub dialect: Dialect,
+    /// The table (or view) of purchase lines: a name, optionally qualified
+    /// (schema.table, project.dataset.table), or the engine's own SQL when quoted,
+    /// e.g. DuckDB's 'purchases.csv'
+    #[arg(long, value_name = "NAME")]
+    pub table: String,
+
+    /// Column with the customer id [default: customer_id]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub customer_col: Option<String>,
+    /// Column with the purchase date (a DATE, a TIMESTAMP or yyyy-mm-dd text) [default: date]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub date_col: Option<String>,
+    /// Column with the amount, a number (negative = refund) [default: amount]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub amount_col: Option<String>,
+    /// Column with the store [default: store]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub store_col: Option<String>,
+    /// Column with the employee [default: employee]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub employee_col: Option<String>,
+    /// Column with the product category [default: category]
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub category_col: Option<String>,
+    /// Optional columns the table does not have
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        value_name = "COLUMNS",
+        help_heading = "Columns"
+    )]
+    pub without: Vec<Optional>,
+
+    /// Drop exact duplicate lines (every column equal), as `churn scan --dedupe` does
+    #[arg(long)]
+    pub dedupe: bool,
+    /// Leave out lines after this date (yyyy-mm-dd) [default: none]
+    #[arg(long, value_name = "DATE")]
+    pub as_of: Option<NaiveDate>,
+    /// Config file: its [columns] table names the columns (flags win)
+    #[arg(long, visible_alias = "rules", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// A column the purchase table may lack.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Optional {
+    Store,
+    Employee,
+    Category,
+}
+
+pub fn run(args: &SqlArgs) -> Result<()> {
+    let config = Config::load(args.config.as_deref())?;
+    let flags = ColumnNames {
+        customer: args.customer_col.clone(),
+        date: args.date_col.clone(),
+        amount: args.amount_col.clone(),
+        store: args.store_col.clone(),
+        employee: args.employee_col.clone(),
+        category: args.category_col.clone(),
+        ..ColumnNames::default()
+    };
+    let query = sql::daily_query(&DailyQuery {
+        dialect: args.dialect,
+        table: args.table.clone(),
+        columns: flags.or(&config.columns),
+        without: args
+            .without
+            .iter()
+            .map(|o| match o {
+                Optional::Store => Role::Store,
+                Optional::Employee => Role::Employee,
+                Optional::Category => Role::Category,
+            })
+            .collect(),
+        as_of: args.as_of,
+        dedupe: args.dedupe,
+    })?;
+    report::write_output(None, |w| writeln!(w, "{query}"))
+}

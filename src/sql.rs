@@ -1,0 +1,655 @@
+//! The daily table: one SQL query that sums raw purchase lines, where they live (DuckDB,
+//! Spark, BigQuery, Snowflake, Postgres), into the far smaller table churn's rules need.
+//!
+//! churn groups a customer's lines of one day into a visit (`history.rs`): the visit's
+//! spend is the net sum of its lines, a day with only refund lines (negative amounts)
+//! is not a visit, and the categories, stores and employees of a visit are those of its
+//! non-negative lines. Summing lines per customer, day, store, employee, category *and
+//! sign of the amount* keeps all of that: a purchase row of the table is non-negative
+//! exactly when it sums purchase lines, so a day with a purchase and a larger refund in
+//! the same category is still a visit, as in the raw lines.
+//!
+//! What the query cannot shorten: the history before the as-of date. The rules use each
+//! customer's whole history (their first visit makes them new or not, the number of
+//! visits decides whether they have a rhythm, the longest gap bounds `gone`, a
+//! category's last purchase can be years old) and so does the value model (tenure and
+//! repeat visits), so only lines after the as-of date are left out.
+
+use std::fmt::Write as _;
+
+use anyhow::{Result, bail};
+use chrono::NaiveDate;
+
+use crate::load::{ColumnNames, Role};
+
+/// The SQL engines the query is written for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Dialect {
+    #[value(name = "duckdb")]
+    DuckDb,
+    Spark,
+    #[value(name = "bigquery")]
+    BigQuery,
+    Snowflake,
+    Postgres,
+}
+
+impl Dialect {
+    pub fn name(self) -> &'static str {
+        match self {
+            Dialect::DuckDb => "duckdb",
+            Dialect::Spark => "spark",
+            Dialect::BigQuery => "bigquery",
+            Dialect::Snowflake => "snowflake",
+            Dialect::Postgres => "postgres",
+        }
+    }
+
+    /// An identifier as the engine reads it. Plain names stay unquoted, so each engine
+    /// resolves them as it does in hand-written SQL (Snowflake in upper case, Postgres
+    /// in lower case); other names are quoted exactly as given.
+    fn ident(self, name: &str) -> String {
+        let plain = name
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            && !RESERVED.contains(&name.to_ascii_lowercase().as_str());
+        if plain {
+            return name.to_string();
+        }
+        match self {
+            Dialect::Spark => format!("`{}`", name.replace('`', "``")),
+            Dialect::BigQuery => format!("`{}`", name.replace('`', "\\`")),
+            Dialect::DuckDb | Dialect::Snowflake | Dialect::Postgres => {
+                format!("\"{}\"", name.replace('"', "\"\""))
+            }
+        }
+    }
+
+    /// A table name: a qualified name (`schema.table`, `project.dataset.table`) has
+    /// each part quoted as needed; a name already holding quotes or parentheses is
+    /// the user's own SQL (e.g. DuckDB's `'purchases.csv'` or `read_parquet(...)`),
+    /// used as written.
+    fn table(self, name: &str) -> String {
+        if name.contains(['"', '`', '\'', '(', ' ']) {
+            return name.to_string();
+        }
+        name.split('.')
+            .map(|part| self.ident(part))
+            .collect::<Vec<_>>()
+            .join(".")
+    }
+
+    fn text_type(self) -> &'static str {
+        match self {
+            Dialect::DuckDb | Dialect::Snowflake => "VARCHAR",
+            Dialect::Spark | Dialect::BigQuery => "STRING",
+            Dialect::Postgres => "TEXT",
+        }
+    }
+
+    /// `value` as text without the ASCII white space around it (space, tab, line
+    /// feed, form feed, carriage return), as churn trims every field.
+    fn trim(self, value: &str) -> String {
+        let text = format!("CAST({value} AS {})", self.text_type());
+        match self {
+            Dialect::DuckDb => format!("TRIM({text}, E' \\t\\n\\f\\r')"),
+            // Spark's string literals know no \f: \014 is its octal escape.
+            Dialect::Spark => format!("TRIM(BOTH ' \\t\\n\\014\\r' FROM {text})"),
+            Dialect::BigQuery | Dialect::Snowflake => format!("TRIM({text}, ' \\t\\n\\f\\r')"),
+            Dialect::Postgres => format!("BTRIM({text}, E' \\t\\n\\f\\r')"),
+        }
+    }
+
+    /// A DATE as `yyyy-mm-dd` text.
+    fn iso_date(self, day: &str) -> String {
+        match self {
+            Dialect::DuckDb => format!("STRFTIME({day}, '%Y-%m-%d')"),
+            Dialect::Spark => format!("DATE_FORMAT({day}, 'yyyy-MM-dd')"),
+            Dialect::BigQuery => format!("FORMAT_DATE('%Y-%m-%d', {day})"),
+            Dialect::Snowflake | Dialect::Postgres => format!("TO_CHAR({day}, 'YYYY-MM-DD')"),
+        }
+    }
+
+    /// A decimal type that holds any sum of amounts to the millionth and prints as a
+    /// plain number (a double prints as `1.0E7` in Spark and other engines).
+    fn decimal_type(self) -> &'static str {
+        match self {
+            Dialect::DuckDb | Dialect::Spark => "DECIMAL(38, 6)",
+            // NUMERIC has 9 decimals and 29 digits before the point.
+            Dialect::BigQuery => "NUMERIC",
+            Dialect::Snowflake => "NUMBER(38, 6)",
+            Dialect::Postgres => "NUMERIC(38, 6)",
+        }
+    }
+}
+
+/// Words that must be quoted as names in at least one of the dialects.
+const RESERVED: &[&str] = &[
+    "all",
+    "and",
+    "any",
+    "array",
+    "as",
+    "asc",
+    "between",
+    "both",
+    "by",
+    "case",
+    "cast",
+    "check",
+    "collate",
+    "column",
+    "constraint",
+    "create",
+    "cross",
+    "cube",
+    "current",
+    "current_date",
+    "current_time",
+    "current_timestamp",
+    "current_user",
+    "default",
+    "delete",
+    "desc",
+    "distinct",
+    "else",
+    "end",
+    "except",
+    "exists",
+    "extract",
+    "false",
+    "fetch",
+    "following",
+    "for",
+    "foreign",
+    "from",
+    "full",
+    "grant",
+    "group",
+    "grouping",
+    "having",
+    "if",
+    "ilike",
+    "in",
+    "inner",
+    "insert",
+    "intersect",
+    "interval",
+    "into",
+    "is",
+    "join",
+    "lateral",
+    "leading",
+    "left",
+    "like",
+    "limit",
+    "localtime",
+    "localtimestamp",
+    "minus",
+    "natural",
+    "new",
+    "no",
+    "not",
+    "null",
+    "nulls",
+    "of",
+    "offset",
+    "on",
+    "only",
+    "or",
+    "order",
+    "outer",
+    "over",
+    "partition",
+    "preceding",
+    "primary",
+    "qualify",
+    "range",
+    "references",
+    "right",
+    "rollup",
+    "row",
+    "rows",
+    "sample",
+    "select",
+    "session_user",
+    "set",
+    "some",
+    "start",
+    "struct",
+    "table",
+    "tablesample",
+    "then",
+    "to",
+    "trailing",
+    "true",
+    "union",
+    "unique",
+    "unknown",
+    "update",
+    "user",
+    "using",
+    "values",
+    "when",
+    "where",
+    "window",
+    "with",
+    "within",
+];
+
+/// The daily table's columns: churn's default names, so that a plain `churn scan` of
+/// the exported table finds them, and `lines`.
+pub mod out {
+    pub const CUSTOMER: &str = "customer_id";
+    pub const DATE: &str = "date";
+    pub const AMOUNT: &str = "amount";
+    pub const STORE: &str = "store";
+    pub const EMPLOYEE: &str = "employee";
+    pub const CATEGORY: &str = "category";
+    /// How many raw lines a row sums.
+    pub const LINES: &str = "lines";
+}
+
+/// The name a purchase column has when neither a flag nor the config names it: the
+/// header of `churn sample` and of the examples.
+pub fn default_name(role: Role) -> &'static str {
+    match role {
+        Role::Customer => out::CUSTOMER,
+        Role::Date => out::DATE,
+        Role::Amount => out::AMOUNT,
+        Role::Store => out::STORE,
+        Role::Employee => out::EMPLOYEE,
+        Role::Category => out::CATEGORY,
+        _ => "",
+    }
+}
+
+/// What to summarise and how.
+#[derive(Clone, Debug)]
+pub struct DailyQuery {
+    pub dialect: Dialect,
+    /// The purchase table (or view), possibly qualified.
+    pub table: String,
+    /// Column names from flags and config; unnamed ones get [`default_name`].
+    pub columns: ColumnNames,
+    /// Optional columns the table does not have.
+    pub without: Vec<Role>,
+    /// Leave out lines after this day.
+    pub as_of: Option<NaiveDate>,
+    /// Drop exact duplicate lines (every column equal), as `--dedupe` does.
+    pub dedupe: bool,
+}
+
+impl DailyQuery {
+    /// The column of `role` in the source table, `None` when the table has none.
+    fn source_column(&self, role: Role) -> Option<&str> {
+        if self.without.contains(&role) {
+            return None;
+        }
+        Some(self.columns.get(role).unwrap_or(default_name(role)))
+    }
+}
+
+/// Writes the query that turns the purchase lines of `q.table` into the daily table.
+pub fn daily_query(q: &DailyQuery) -> Result<String> {
+    for role in [Role::Customer, Role::Date, Role::Amount] {
+        if q.without.contains(&role) {
+            bail!(
+                "the {} column is required: it cannot be left out",
+                role.name()
+            );
+        }
+    }
+    for (what, name) in std::iter::once(("table", q.table.as_str())).chain(
+        Role::PURCHASE
+            .iter()
+            .filter_map(|&r| Some((r.flag(false), q.source_column(r)?))),
+    ) {
+        if name.is_empty() || name.chars().any(char::is_control) {
+            bail!(
+                "the {what} name \"{}\" is empty or holds a control character",
+                name.escape_debug()
+            );
+        }
+    }
+    let d = q.dialect;
+    let col = |role| q.source_column(role).map(|name| d.ident(name));
+    let (customer, date, amount) = (
+        d.ident(q.source_column(Role::Customer).unwrap_or_default()),
+        d.ident(q.source_column(Role::Date).unwrap_or_default()),
+        d.ident(q.source_column(Role::Amount).unwrap_or_default()),
+    );
+    let optional: Vec<(&str, String)> = [
+        (out::STORE, Role::Store),
+        (out::EMPLOYEE, Role::Employee),
+        (out::CATEGORY, Role::Category),
+    ]
+    .into_iter()
+    .filter_map(|(name, role)| Some((name, col(role)?)))
+    .collect();
+
+    let mut s = String::new();
+    header(&mut s, q, &optional);
+
+    // typed: each line's values as churn reads them.
+    let source = if q.dedupe {
+        format!(
+            "(SELECT DISTINCT * FROM {}) AS distinct_lines",
+            d.table(&q.table)
+        )
+    } else {
+        d.table(&q.table)
+    };
+    s.push_str("WITH typed AS (\n");
+    s.push_str("    -- Each line's values as churn reads them: text without the white space\n");
+    s.push_str("    -- around it (an empty store is ''), the day of the date.\n");
+    s.push_str("    SELECT\n");
+    let _ = writeln!(
+        s,
+        "        COALESCE({}, '') AS {},",
+        d.trim(&customer),
+        out::CUSTOMER
+    );
+    let _ = writeln!(s, "        CAST({date} AS DATE) AS line_day,");
+    let _ = write!(s, "        {amount} AS line_amount");
+    for (name, column) in &optional {
+        let _ = write!(s, ",\n        COALESCE({}, '') AS {name}", d.trim(column));
+    }
+    let _ = writeln!(s, "\n    FROM {source}");
+    s.push_str("    -- A line without a date or an amount cannot be read (churn skips it with\n");
+    s.push_str("    -- --skip-bad-rows).\n");
+    let _ = writeln!(s, "    WHERE {date} IS NOT NULL AND {amount} IS NOT NULL");
+    s.push_str("),\n");
+
+    // keyed: the grouping keys.
+    s.push_str("keyed AS (\n");
+    s.push_str(
+        "    -- Refund lines (below 0) are summed apart from purchase lines, so a day with\n",
+    );
+    s.push_str("    -- a purchase and a larger refund stays a visit. Anonymous lines keep only\n");
+    s.push_str(
+        "    -- their day: churn counts them, and their last date is the default as-of date.\n",
+    );
+    s.push_str("    SELECT\n");
+    let _ = writeln!(s, "        {},", out::CUSTOMER);
+    s.push_str("        line_day,\n");
+    s.push_str("        line_amount,\n");
+    let _ = write!(s, "        line_amount < 0 AS refund");
+    for (name, _) in &optional {
+        let _ = write!(
+            s,
+            ",\n        CASE WHEN {} = '' THEN '' ELSE {name} END AS {name}",
+            out::CUSTOMER
+        );
+    }
+    s.push_str("\n    FROM typed");
+    match q.as_of {
+        Some(day) => {
+            let _ = writeln!(
+                s,
+                "\n    WHERE line_day <= DATE '{}'",
+                day.format("%Y-%m-%d")
+            );
+        }
+        None => s.push('\n'),
+    }
+    s.push_str(")\n");
+
+    // The daily rows.
+    let names: Vec<&str> = optional.iter().map(|(name, _)| *name).collect();
+    s.push_str("SELECT\n");
+    let _ = writeln!(s, "    {},", out::CUSTOMER);
+    let _ = writeln!(
+        s,
+        "    {} AS {},",
+        d.iso_date("line_day"),
+        d.ident(out::DATE)
+    );
+    let _ = writeln!(
+        s,
+        "    CAST(SUM(line_amount) AS {}) AS {},",
+        d.decimal_type(),
+        out::AMOUNT
+    );
+    for name in &names {
+        let _ = writeln!(s, "    {name},");
+    }
+    let _ = writeln!(s, "    COUNT(*) AS {}", out::LINES);
+    s.push_str("FROM keyed\n");
+    let mut group = vec![out::CUSTOMER, "line_day", "refund"];
+    group.extend(&names);
+    let _ = writeln!(s, "GROUP BY {}", group.join(", "));
+    let date_out = d.ident(out::DATE);
+    let mut order = vec![out::CUSTOMER, date_out.as_str()];
+    order.extend(&names);
+    order.push(out::AMOUNT);
+    let _ = write!(s, "ORDER BY {}", order.join(", "));
+    Ok(s)
+}
+
+/// The comment that says what the query does and what each output column means.
+fn header(s: &mut String, q: &DailyQuery, optional: &[(&str, String)]) {
+    let names: Vec<&str> = optional.iter().map(|(n, _)| *n).collect();
+    let has = |name: &str| names.contains(&name);
+    let mut per = vec!["customer", "day"];
+    per.extend(&names);
+    comment(
+        s,
+        &format!(
+            "churn's daily table ({} SQL): the purchase lines of {} summed per {} and sign of the amount.",
+            q.dialect.name(),
+            q.table,
+            per.join(", ")
+        ),
+    );
+    let mut same = String::from("visits, spend per visit, refunds, revenue");
+    if has(out::CATEGORY) {
+        same.push_str(", categories per visit");
+    }
+    if let Some((last, first)) = names.split_last() {
+        same.push_str(" and main ");
+        if !first.is_empty() {
+            same.push_str(&first.join(", "));
+            same.push_str(" and ");
+        }
+        same.push_str(last);
+    }
+    comment(
+        s,
+        &format!(
+            "churn reads it as it reads the lines themselves (`churn scan daily.csv`): the same {same}."
+        ),
+    );
+    s.push_str("--\n");
+    let mut columns: Vec<(&str, &str)> = vec![
+        (
+            out::CUSTOMER,
+            "the customer id; empty for a day's anonymous lines (no customer id), which churn counts and judges no one by",
+        ),
+        (out::DATE, "the day, yyyy-mm-dd"),
+        (
+            out::AMOUNT,
+            "the sum of the lines' amounts: 0 or more for purchase lines, below 0 for refund lines (a day with only refund rows is not a visit)",
+        ),
+    ];
+    for (name, what) in [
+        (out::STORE, "the store ('' when the lines have none)"),
+        (out::EMPLOYEE, "the employee ('' when the lines have none)"),
+        (
+            out::CATEGORY,
+            "the product category ('' when the lines have none)",
+        ),
+    ] {
+        if has(name) {
+            columns.push((name, what));
+        }
+    }
+    columns.push((out::LINES, "how many purchase lines the row sums"));
+    for (name, what) in columns {
+        // The meaning, wrapped, in a column after the name.
+        let mut lines = wrap(what, WIDTH - 18).into_iter();
+        let _ = writeln!(s, "--   {name:<12} {}", lines.next().unwrap_or_default());
+        for more in lines {
+            let _ = writeln!(s, "--   {:<12} {more}", "");
+        }
+    }
+    s.push_str("--\n");
+    let read = match q.as_of {
+        Some(day) => format!(
+            "Lines after {} (--as-of) are left out; all lines before it are read",
+            day.format("%Y-%m-%d")
+        ),
+        None => "All lines are read (--as-of leaves out later ones)".to_string(),
+    };
+    comment(
+        s,
+        &format!(
+            "{read}: the rules use each customer's whole history (first visit, number of visits, longest gap, lifetime revenue), and so does the value model."
+        ),
+    );
+    comment(
+        s,
+        if q.dedupe {
+            "Exact duplicate lines (every column equal) are dropped, as with --dedupe."
+        } else {
+            "Exact duplicate lines are kept, as churn keeps them without --dedupe."
+        },
+    );
+}
+
+/// Width of the header comment's lines.
+const WIDTH: usize = 88;
+
+/// `text` as `-- ` comment lines of at most [`WIDTH`] characters (a longer word stays
+/// whole).
+fn comment(s: &mut String, text: &str) {
+    for line in wrap(text, WIDTH - 3) {
+        let _ = writeln!(s, "-- {line}");
+    }
+}
+
+fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn query(dialect: Dialect) -> DailyQuery {
+        DailyQuery {
+            dialect,
+            table: "purchases".into(),
+            columns: ColumnNames::default(),
+            without: Vec::new(),
+            as_of: None,
+            dedupe: false,
+        }
+    }
+
+    #[test]
+    fn plain_names_stay_unquoted_and_others_are_quoted_per_dialect() {
+        assert_eq!(Dialect::Snowflake.ident("customer_id"), "customer_id");
+        assert_eq!(Dialect::Postgres.ident("Kund nr"), "\"Kund nr\"");
+        assert_eq!(Dialect::Postgres.ident("order"), "\"order\"");
+        assert_eq!(Dialect::Spark.ident("kund`nr"), "`kund``nr`");
+        assert_eq!(Dialect::BigQuery.ident("2nd"), "`2nd`");
+        assert_eq!(Dialect::DuckDb.ident("Köpdatum"), "\"Köpdatum\"");
+        assert_eq!(
+            Dialect::BigQuery.table("my-project.sales.lines"),
+            "`my-project`.sales.lines"
+        );
+        assert_eq!(Dialect::DuckDb.table("'purchases.csv'"), "'purchases.csv'");
+    }
+
+    #[test]
+    fn the_query_groups_by_sign_and_keeps_only_lines_up_to_the_as_of_date() {
+        let mut q = query(Dialect::Postgres);
+        q.as_of = NaiveDate::from_ymd_opt(2026, 10, 31);
+        let sql = daily_query(&q).unwrap();
+        assert!(sql.contains("WHERE line_day <= DATE '2026-10-31'"), "{sql}");
+        assert!(
+            sql.contains("GROUP BY customer_id, line_day, refund, store, employee, category"),
+            "{sql}"
+        );
+        assert!(sql.contains("line_amount < 0 AS refund"), "{sql}");
+        assert!(sql.contains("FROM purchases\n"), "{sql}");
+        assert!(!sql.contains("DISTINCT"), "{sql}");
+        assert!(sql.ends_with("ORDER BY customer_id, date, store, employee, category, amount"));
+    }
+
+    #[test]
+    fn named_and_missing_columns_and_dedupe() {
+        let mut q = query(Dialect::Snowflake);
+        q.columns.customer = Some("Kortnummer".into());
+        q.columns.date = Some("Köpdatum".into());
+        q.without = vec![Role::Employee, Role::Category];
+        q.dedupe = true;
+        let sql = daily_query(&q).unwrap();
+        assert!(sql.contains("TRIM(CAST(Kortnummer AS VARCHAR)"), "{sql}");
+        assert!(
+            sql.contains("CAST(\"Köpdatum\" AS DATE) AS line_day"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("FROM (SELECT DISTINCT * FROM purchases) AS distinct_lines"),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("GROUP BY customer_id, line_day, refund, store\n"),
+            "{sql}"
+        );
+        assert!(!sql.contains("employee"), "{sql}");
+        assert!(!sql.contains("category"), "{sql}");
+    }
+
+    #[test]
+    fn required_columns_cannot_be_left_out_and_names_cannot_hold_line_breaks() {
+        let mut q = query(Dialect::DuckDb);
+        q.without = vec![Role::Amount];
+        let err = daily_query(&q).unwrap_err().to_string();
+        assert_eq!(err, "the amount column is required: it cannot be left out");
+        let mut q = query(Dialect::DuckDb);
+        q.table = "sales\n; DROP".into();
+        assert!(daily_query(&q).is_err());
+    }
+
+    #[test]
+    fn every_dialect_writes_iso_dates_and_plain_decimals() {
+        for (dialect, date) in [
+            (Dialect::DuckDb, "STRFTIME(line_day, '%Y-%m-%d') AS date"),
+            (
+                Dialect::Spark,
+                "DATE_FORMAT(line_day, 'yyyy-MM-dd') AS date",
+            ),
+            (
+                Dialect::BigQuery,
+                "FORMAT_DATE('%Y-%m-%d', line_day) AS date",
+            ),
+            (
+                Dialect::Snowflake,
+                "TO_CHAR(line_day, 'YYYY-MM-DD') AS date",
+            ),
+            (Dialect::Postgres, "TO_CHAR(line_day, 'YYYY-MM-DD') AS date"),
+        ] {
+            let sql = daily_query(&query(dialect)).unwrap();
+            assert!(sql.contains(date), "{sql}");
+            assert!(sql.contains(&format!("AS {}) AS amount", dialect.decimal_type())));
+            assert!(sql.starts_with("-- churn's daily table"), "{sql}");
+        }
+    }
+}
