@@ -332,8 +332,7 @@ pub fn daily_query(q: &DailyQuery) -> Result<String> {
 
     let mut s = String::new();
     header(&mut s, q, &optional);
-
-    // typed: each line's values as churn reads them.
+    let names: Vec<&str> = optional.iter().map(|(name, _)| *name).collect();
     let source = if q.dedupe {
         format!(
             "(SELECT DISTINCT * FROM {}) AS distinct_lines",
@@ -342,63 +341,85 @@ pub fn daily_query(q: &DailyQuery) -> Result<String> {
     } else {
         d.table(&q.table)
     };
-    s.push_str("WITH typed AS (\n");
-    s.push_str("    -- Each line's values as churn reads them: text without the white space\n");
-    s.push_str("    -- around it (an empty store is ''), the day of the date.\n");
+
+    // summed: the one pass over every line, on the values as stored (cheap to group).
+    s.push_str("WITH summed AS (\n");
+    comment_in(
+        &mut s,
+        "The lines summed per customer, day, sign of the amount and the other columns as stored: the only pass over every line. Refund lines (below 0) stay apart from purchase lines, so a day with a purchase and a larger refund stays a visit.",
+    );
+    s.push_str("    SELECT\n");
+    let _ = writeln!(s, "        {customer} AS line_customer,");
+    let _ = writeln!(s, "        CAST({date} AS DATE) AS line_day,");
+    let _ = writeln!(s, "        {amount} < 0 AS refund,");
+    for (name, column) in &optional {
+        let _ = writeln!(s, "        {column} AS line_{name},");
+    }
+    let _ = writeln!(s, "        SUM({amount}) AS line_amount,");
+    s.push_str("        COUNT(*) AS line_count\n");
+    let _ = writeln!(s, "    FROM {source}");
+    comment_in(
+        &mut s,
+        "A line without a date or an amount cannot be read (churn skips it with --skip-bad-rows).",
+    );
+    let _ = write!(s, "    WHERE {date} IS NOT NULL AND {amount} IS NOT NULL");
+    if let Some(day) = q.as_of {
+        let _ = write!(
+            s,
+            "\n        AND CAST({date} AS DATE) <= DATE '{}'",
+            day.format("%Y-%m-%d")
+        );
+    }
+    let mut group = vec![
+        customer.clone(),
+        format!("CAST({date} AS DATE)"),
+        format!("{amount} < 0"),
+    ];
+    group.extend(optional.iter().map(|(_, column)| column.clone()));
+    let _ = writeln!(s, "\n    GROUP BY {}", group.join(", "));
+    s.push_str("),\n");
+
+    // typed: the values as churn reads them.
+    s.push_str("typed AS (\n");
+    comment_in(
+        &mut s,
+        "The values as churn reads them: text without the white space around it, '' when empty.",
+    );
     s.push_str("    SELECT\n");
     let _ = writeln!(
         s,
         "        COALESCE({}, '') AS {},",
-        d.trim(&customer),
+        d.trim("line_customer"),
         out::CUSTOMER
     );
-    let _ = writeln!(s, "        CAST({date} AS DATE) AS line_day,");
-    let _ = write!(s, "        {amount} AS line_amount");
-    for (name, column) in &optional {
-        let _ = write!(s, ",\n        COALESCE({}, '') AS {name}", d.trim(column));
-    }
-    let _ = writeln!(s, "\n    FROM {source}");
-    s.push_str("    -- A line without a date or an amount cannot be read (churn skips it with\n");
-    s.push_str("    -- --skip-bad-rows).\n");
-    let _ = writeln!(s, "    WHERE {date} IS NOT NULL AND {amount} IS NOT NULL");
-    s.push_str("),\n");
-
-    // keyed: the grouping keys.
-    s.push_str("keyed AS (\n");
-    s.push_str(
-        "    -- Refund lines (below 0) are summed apart from purchase lines, so a day with\n",
-    );
-    s.push_str("    -- a purchase and a larger refund stays a visit. Anonymous lines keep only\n");
-    s.push_str(
-        "    -- their day: churn counts them, and their last date is the default as-of date.\n",
-    );
-    s.push_str("    SELECT\n");
-    let _ = writeln!(s, "        {},", out::CUSTOMER);
-    s.push_str("        line_day,\n");
-    s.push_str("        line_amount,\n");
-    let _ = write!(s, "        line_amount < 0 AS refund");
-    for (name, _) in &optional {
-        let _ = write!(
+    s.push_str("        line_day,\n        refund,\n");
+    for name in &names {
+        let _ = writeln!(
             s,
-            ",\n        CASE WHEN {} = '' THEN '' ELSE {name} END AS {name}",
+            "        COALESCE({}, '') AS {name},",
+            d.trim(&format!("line_{name}"))
+        );
+    }
+    s.push_str("        line_amount,\n        line_count\n    FROM summed\n),\n");
+
+    // keyed: anonymous lines keep only their day.
+    s.push_str("keyed AS (\n");
+    comment_in(
+        &mut s,
+        "Anonymous lines (no customer id) keep only their day: churn counts them, and their last date is the default as-of date.",
+    );
+    let _ = writeln!(s, "    SELECT\n        {},", out::CUSTOMER);
+    s.push_str("        line_day,\n        refund,\n");
+    for name in &names {
+        let _ = writeln!(
+            s,
+            "        CASE WHEN {} = '' THEN '' ELSE {name} END AS {name},",
             out::CUSTOMER
         );
     }
-    s.push_str("\n    FROM typed");
-    match q.as_of {
-        Some(day) => {
-            let _ = writeln!(
-                s,
-                "\n    WHERE line_day <= DATE '{}'",
-                day.format("%Y-%m-%d")
-            );
-        }
-        None => s.push('\n'),
-    }
-    s.push_str(")\n");
+    s.push_str("        line_amount,\n        line_count\n    FROM typed\n)\n");
 
     // The daily rows.
-    let names: Vec<&str> = optional.iter().map(|(name, _)| *name).collect();
     s.push_str("SELECT\n");
     let _ = writeln!(s, "    {},", out::CUSTOMER);
     let _ = writeln!(
@@ -416,7 +437,7 @@ pub fn daily_query(q: &DailyQuery) -> Result<String> {
     for name in &names {
         let _ = writeln!(s, "    {name},");
     }
-    let _ = writeln!(s, "    COUNT(*) AS {}", out::LINES);
+    let _ = writeln!(s, "    SUM(line_count) AS {}", out::LINES);
     s.push_str("FROM keyed\n");
     let mut group = vec![out::CUSTOMER, "line_day", "refund"];
     group.extend(&names);
@@ -530,6 +551,13 @@ fn comment(s: &mut String, text: &str) {
     }
 }
 
+/// [`comment`] inside a common table expression, indented.
+fn comment_in(s: &mut String, text: &str) {
+    for line in wrap(text, WIDTH - 7) {
+        let _ = writeln!(s, "    -- {line}");
+    }
+}
+
 fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
@@ -581,12 +609,21 @@ mod tests {
         let mut q = query(Dialect::Postgres);
         q.as_of = NaiveDate::from_ymd_opt(2026, 10, 31);
         let sql = daily_query(&q).unwrap();
-        assert!(sql.contains("WHERE line_day <= DATE '2026-10-31'"), "{sql}");
         assert!(
-            sql.contains("GROUP BY customer_id, line_day, refund, store, employee, category"),
+            sql.contains("AND CAST(date AS DATE) <= DATE '2026-10-31'\n"),
             "{sql}"
         );
-        assert!(sql.contains("line_amount < 0 AS refund"), "{sql}");
+        assert!(
+            sql.contains(
+                "GROUP BY customer_id, CAST(date AS DATE), amount < 0, store, employee, category\n"
+            ),
+            "{sql}"
+        );
+        assert!(
+            sql.contains("GROUP BY customer_id, line_day, refund, store, employee, category\n"),
+            "{sql}"
+        );
+        assert!(sql.contains("amount < 0 AS refund"), "{sql}");
         assert!(sql.contains("FROM purchases\n"), "{sql}");
         assert!(!sql.contains("DISTINCT"), "{sql}");
         assert!(sql.ends_with("ORDER BY customer_id, date, store, employee, category, amount"));
@@ -600,7 +637,8 @@ mod tests {
         q.without = vec![Role::Employee, Role::Category];
         q.dedupe = true;
         let sql = daily_query(&q).unwrap();
-        assert!(sql.contains("TRIM(CAST(Kortnummer AS VARCHAR)"), "{sql}");
+        assert!(sql.contains("Kortnummer AS line_customer"), "{sql}");
+        assert!(sql.contains("TRIM(CAST(line_customer AS VARCHAR)"), "{sql}");
         assert!(
             sql.contains("CAST(\"Köpdatum\" AS DATE) AS line_day"),
             "{sql}"
