@@ -437,7 +437,9 @@ pub fn daily_query(q: &DailyQuery) -> Result<String> {
     for name in &names {
         let _ = writeln!(s, "    {name},");
     }
-    let _ = writeln!(s, "    SUM(line_count) AS {}", out::LINES);
+    // BIGINT everywhere (a 64-bit integer in Parquet): Postgres would sum to NUMERIC,
+    // DuckDB to a 128-bit integer.
+    let _ = writeln!(s, "    CAST(SUM(line_count) AS BIGINT) AS {}", out::LINES);
     s.push_str("FROM keyed\n");
     let mut group = vec![out::CUSTOMER, "line_day", "refund"];
     group.extend(&names);
@@ -688,6 +690,7 @@ mod tests {
             assert!(sql.contains(date), "{sql}");
             assert!(sql.contains(&format!("AS {}) AS amount", dialect.decimal_type())));
             assert!(sql.starts_with("-- churn's daily table"), "{sql}");
+            assert!(sql.contains("CAST(SUM(line_count) AS BIGINT) AS lines"), "{sql}");
         }
     }
 }
