@@ -13,6 +13,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use churn::load::Role;
 use common::{churn, root, success};
 use serde_json::Value;
 
@@ -59,26 +60,31 @@ fn run_python(python: &Path, script: &str, args: &[&str]) -> String {
     String::from_utf8(out.stdout).expect("python prints UTF-8")
 }
 
-/// Runs QUERY (argv[1]) in DuckDB over the purchases CSV argv[4] as table `purchases`,
-/// writes the result to the CSV file argv[2], then prints as JSON, per dimension
-/// (store, employee, category) and customer, the values with the most visits up to
-/// the as-of date argv[3]: churn's main value must be one of them (ties are broken
-/// by the order values first appear in the file, which a SQL engine does not keep).
+/// Runs QUERY (argv[1]) in DuckDB over the purchases CSV argv[4] (read_csv options
+/// argv[5]) as table `purchases`, writes the result to the CSV file argv[2], then
+/// prints as JSON, per dimension (store, employee, category) and customer, the values
+/// with the most visits up to the as-of date argv[3]: churn's main value must be one
+/// of them (ties are broken by the order values first appear in the file, which a SQL
+/// engine does not keep). argv[6] names the columns: customer, date, amount, store,
+/// employee, category.
 const DUCKDB: &str = r#"
 import json, sys
 import duckdb
 
-query, daily, as_of, purchases = sys.argv[1:5]
+query, daily, as_of, purchases, options = sys.argv[1:6]
+c, d, a, s, e, k = sys.argv[6].split(",")
 con = duckdb.connect()
-con.execute(f"CREATE VIEW purchases AS SELECT * FROM read_csv('{purchases}')")
+con.execute(f"CREATE VIEW purchases AS SELECT * FROM read_csv('{purchases}'{options})")
 con.execute(f"COPY ({query}) TO '{daily}' (HEADER)")
+con.execute(f"""CREATE VIEW lines AS SELECT "{c}" AS customer_id, "{d}" AS date,
+    "{a}" AS amount, "{s}" AS store, "{e}" AS employee, "{k}" AS category FROM purchases""")
 top = {}
 for dim in ["store", "employee", "category"]:
     rows = con.execute(f"""
         WITH visits AS (
             SELECT DISTINCT trim(customer_id) AS customer_id, date,
                    coalesce(trim({dim}), '') AS value
-            FROM purchases
+            FROM lines
             WHERE trim(customer_id) <> '' AND amount >= 0 AND date <= DATE '{as_of}'),
         counts AS (
             SELECT customer_id, value, count(*) AS n FROM visits GROUP BY ALL)
@@ -89,10 +95,10 @@ for dim in ["store", "employee", "category"]:
     top[dim] = {c: values for c, values in rows}
 # What the `lines` column adds up to: identified lines, anonymous lines, refund lines.
 identified, anonymous, refunds = con.execute(f"""
-    SELECT coalesce(sum(lines) FILTER (WHERE coalesce(customer_id, '') <> ''), 0),
-           coalesce(sum(lines) FILTER (WHERE coalesce(customer_id, '') = ''), 0),
-           coalesce(sum(lines) FILTER (WHERE coalesce(customer_id, '') <> '' AND amount < 0), 0)
-    FROM read_csv('{daily}', header = true, types = {{'customer_id': 'VARCHAR'}})
+    SELECT coalesce(sum(lines) FILTER (WHERE coalesce("{c}", '') <> ''), 0),
+           coalesce(sum(lines) FILTER (WHERE coalesce("{c}", '') = ''), 0),
+           coalesce(sum(lines) FILTER (WHERE coalesce("{c}", '') <> '' AND "{a}" < 0), 0)
+    FROM read_csv('{daily}', header = true, types = {{'{c}': 'VARCHAR'}})
     """).fetchone()
 print(json.dumps({"top": top, "lines": [identified, anonymous, refunds]}))
 "#;
@@ -111,12 +117,50 @@ fn same_to_the_cent(a: &Value, b: &Value) -> bool {
     }
 }
 
-/// Scans the raw lines of `purchases` and the daily table DuckDB made of them with the
+/// A purchases file as DuckDB reads it.
+struct Source {
+    path: &'static str,
+    /// More arguments of DuckDB's read_csv, e.g. `, delim = ';'`.
+    read_options: &'static str,
+    /// Column names: customer, date, amount, store, employee, category.
+    columns: [&'static str; 6],
+}
+
+/// churn's default column names, as `churn sql` assumes them.
+fn default_columns() -> [&'static str; 6] {
+    Role::PURCHASE.map(churn::sql::default_name)
+}
+
+fn examples() -> Source {
+    Source {
+        path: "examples/purchases.csv",
+        read_options: "",
+        columns: default_columns(),
+    }
+}
+
+/// Scans the raw lines of `source` and the daily table DuckDB made of them with the
 /// same flags, checks them customer by customer, and returns the raw scan's summary.
-fn daily_scan_matches_raw_scan(python: &Path, purchases: &str, flags: &[&str]) -> Value {
+fn daily_scan_matches_raw_scan(python: &Path, source: &Source, flags: &[&str]) -> Value {
     let dir = tempfile::tempdir().unwrap();
     let daily = dir.path().join("daily.csv");
     let daily = daily.to_str().unwrap();
+    let purchases = source.path;
+    let mut flags = flags.to_vec();
+    if source.columns != default_columns() {
+        let names = [
+            "--customer-col",
+            "--date-col",
+            "--amount-col",
+            "--store-col",
+            "--employee-col",
+            "--category-col",
+        ];
+        for (flag, name) in names.into_iter().zip(source.columns) {
+            flags.extend([flag, name]);
+        }
+    }
+    let flags = flags.as_slice();
     let mut args = vec!["sql", "--dialect", "duckdb", "--table", "purchases"];
     args.extend(flags);
     let query = success(&churn().args(&args).output().unwrap());
@@ -126,9 +170,17 @@ fn daily_scan_matches_raw_scan(python: &Path, purchases: &str, flags: &[&str]) -
     let engine: Value = serde_json::from_str(&run_python(
         python,
         DUCKDB,
-        &[&query, daily, &as_of, purchases],
+        &[
+            &query,
+            daily,
+            &as_of,
+            purchases,
+            source.read_options,
+            &source.columns.join(","),
+        ],
     ))
     .unwrap();
+    // The same flags read the daily table: it keeps the purchase columns' names.
     let from_daily = scan_json(daily, flags);
 
     let (raw_s, daily_s) = (&raw["summary"], &from_daily["summary"]);
@@ -151,8 +203,8 @@ fn daily_scan_matches_raw_scan(python: &Path, purchases: &str, flags: &[&str]) -
     assert_eq!(lines[2], rows["refund_lines"], "refund lines, {flags:?}");
     // Anonymous lines after the as-of date are left out by the query, and with
     // --dedupe their duplicates too (churn counts every anonymous line).
-    if flags.is_empty() {
-        assert_eq!(lines[1], rows["anonymous"], "anonymous lines");
+    if !flags.iter().any(|f| ["--dedupe", "--as-of"].contains(f)) {
+        assert_eq!(lines[1], rows["anonymous"], "anonymous lines, {flags:?}");
     }
     assert!(lines[1].as_u64() <= rows["anonymous"].as_u64(), "{flags:?}");
     assert!(lines[1].as_u64() > Some(0), "{flags:?}");
@@ -206,7 +258,7 @@ fn daily_scan_matches_raw_scan(python: &Path, purchases: &str, flags: &[&str]) -
 #[test]
 fn the_duckdb_daily_table_scans_like_the_raw_lines() {
     let Some(python) = python() else { return };
-    let summary = daily_scan_matches_raw_scan(&python, "examples/purchases.csv", &[]);
+    let summary = daily_scan_matches_raw_scan(&python, &examples(), &[]);
     assert_eq!(summary["customers"], 150);
 }
 
@@ -217,7 +269,11 @@ fn the_duckdb_daily_table_scans_like_the_raw_lines() {
 #[test]
 fn the_duckdb_daily_table_keeps_the_edge_cases() {
     let Some(python) = python() else { return };
-    let file = "testdata/sql/edge_cases.csv";
+    let file = &Source {
+        path: "testdata/sql/edge_cases.csv",
+        read_options: "",
+        columns: default_columns(),
+    };
     // C4 comes after the as-of date.
     let summary = daily_scan_matches_raw_scan(&python, file, &["--as-of", "2026-06-30"]);
     assert_eq!(summary["customers"], 2);
@@ -240,9 +296,31 @@ fn the_duckdb_daily_table_keeps_the_edge_cases() {
 #[test]
 fn the_duckdb_daily_table_with_dedupe_and_as_of_scans_like_the_raw_lines() {
     let Some(python) = python() else { return };
-    let file = "examples/purchases.csv";
-    daily_scan_matches_raw_scan(&python, file, &["--dedupe"]);
-    daily_scan_matches_raw_scan(&python, file, &["--as-of", "2026-06-30"]);
+    daily_scan_matches_raw_scan(&python, &examples(), &["--dedupe"]);
+    daily_scan_matches_raw_scan(&python, &examples(), &["--as-of", "2026-06-30"]);
+}
+
+/// The Swedish till's export of the same data (Windows-1252, ';', decimal commas,
+/// dd.mm.yyyy, Swedish headers), with the columns named by flags: the daily table keeps
+/// those names, so the same flags scan it.
+#[test]
+fn the_duckdb_daily_table_of_a_european_export_scans_with_the_same_flags() {
+    let Some(python) = python() else { return };
+    let european = Source {
+        path: "examples/purchases-european.csv",
+        read_options: ", delim = ';', decimal_separator = ',', dateformat = '%d.%m.%Y', \
+                       encoding = 'latin-1'",
+        columns: [
+            "Kortnummer",
+            "Datum",
+            "Belopp",
+            "Butik",
+            "Personal",
+            "Kategori",
+        ],
+    };
+    let summary = daily_scan_matches_raw_scan(&python, &european, &[]);
+    assert_eq!(summary["customers"], 150);
 }
 
 /// Parses argv[1] in sqlglot's dialect argv[2]; prints "ok" or the error.
