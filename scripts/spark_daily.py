@@ -50,15 +50,16 @@ def main() -> int:
     lines.createOrReplaceTempView("purchases")
     out = tempfile.mkdtemp(prefix="churn-spark-", dir=os.path.dirname(os.path.abspath(daily)))
     try:
-        # One file: the sorted partitions are joined in order.
-        spark.sql(query).coalesce(1).write.mode("overwrite").csv(
-            out, header=True, emptyValue=""
-        )
-        parts = glob.glob(os.path.join(out, "part-*.csv"))
-        if len(parts) != 1:
-            print(f"spark_daily: expected one part file in {out}, found {len(parts)}", file=sys.stderr)
-            return 1
-        shutil.move(parts[0], daily)
+        # The sorted ranges are written in parallel (part-00000 holds the first),
+        # then joined in order under one header: coalesce(1) would sort in one task.
+        table = spark.sql(query)
+        table.write.mode("overwrite").csv(out, header=False, emptyValue="")
+        parts = sorted(glob.glob(os.path.join(out, "part-*.csv")))
+        with open(daily, "wb") as f:
+            f.write((",".join(table.columns) + "\n").encode())
+            for part in parts:
+                with open(part, "rb") as p:
+                    shutil.copyfileobj(p, f)
     finally:
         shutil.rmtree(out, ignore_errors=True)
     t2 = time.perf_counter()
