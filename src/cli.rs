@@ -43,7 +43,7 @@ pub enum Command {
     Report(Box<cmd::report::ReportArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
-    /// Print the SQL that sums raw purchase lines into churn's daily table, for DuckDB, Spark or a warehouse
+    /// SQL for DuckDB, Spark or a warehouse that sums purchase lines into a daily table
     Sql(cmd::sql::SqlArgs),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(cmd::sample::SampleArgs),
