@@ -14,13 +14,9 @@ use crate::load::{Charset, ColumnNames, ReadOptions};
 use crate::normalize::{DecimalMark, ValueOptions, date};
 use crate::report::{CsvStyle, Format, Output};
 
-/// Where the purchases are and how they are written. Every detection can be overridden.
+/// The purchase columns by name, over the config's `[columns]` and detection.
 #[derive(Debug, Args)]
-pub struct InputArgs {
-    /// Purchases CSV (`-` reads standard input; .gz is decompressed)
-    #[arg(value_name = "PURCHASES")]
-    pub path: PathBuf,
-
+pub struct ColumnArgs {
     /// Column with the customer id / card number
     #[arg(long, value_name = "NAME", help_heading = "Columns")]
     pub customer_col: Option<String>,
@@ -39,6 +35,33 @@ pub struct InputArgs {
     /// Column with the product category
     #[arg(long, value_name = "NAME", help_heading = "Columns")]
     pub category_col: Option<String>,
+}
+
+impl ColumnArgs {
+    /// The names given, over the config file's `[columns]`.
+    pub fn names(&self, file: &ConfigFile) -> ColumnNames {
+        ColumnNames {
+            customer: self.customer_col.clone(),
+            date: self.date_col.clone(),
+            amount: self.amount_col.clone(),
+            store: self.store_col.clone(),
+            employee: self.employee_col.clone(),
+            category: self.category_col.clone(),
+            ..ColumnNames::default()
+        }
+        .or(&file.columns)
+    }
+}
+
+/// Where the purchases are and how they are written. Every detection can be overridden.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Purchases CSV (`-` reads standard input; .gz is decompressed)
+    #[arg(value_name = "PURCHASES")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     /// Field separator: , ; tab or | [default: detected]
     #[arg(long, value_name = "CHAR", help_heading = "Input format")]
@@ -199,15 +222,6 @@ pub fn resolve(
         columns,
         progress: progress && !quiet,
     };
-    let columns = ColumnNames {
-        customer: input.customer_col.clone(),
-        date: input.date_col.clone(),
-        amount: input.amount_col.clone(),
-        store: input.store_col.clone(),
-        employee: input.employee_col.clone(),
-        category: input.category_col.clone(),
-        ..ColumnNames::default()
-    };
     let feedback = feedback.and_then(|f| {
         let path = f.feedback.clone()?;
         let columns = ColumnNames {
@@ -234,7 +248,7 @@ pub fn resolve(
     Ok(Config {
         purchases: Input {
             path: input.path.clone(),
-            read: read(columns.or(&file.columns), true),
+            read: read(input.columns.names(&file), true),
             values,
         },
         feedback,

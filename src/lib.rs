@@ -18,6 +18,7 @@ pub mod normalize;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod sql;
 pub mod stats;
 
 pub use cmd::{Cli, run};

@@ -11,6 +11,7 @@ pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod scan;
+pub mod sql;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
@@ -52,6 +53,8 @@ pub enum Command {
     Report(Box<report::ReportArgs>),
     /// Print the effective defection rules and settings as TOML (`churn rules > churn.toml`)
     Rules(rules::RulesArgs),
+    /// SQL for DuckDB, Spark or a warehouse that sums purchase lines into a daily table
+    Sql(Box<sql::SqlArgs>),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(sample::SampleArgs),
     /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn
@@ -72,6 +75,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Contacts(args) => done(contacts::run(args, quiet)),
         Command::Report(args) => report::run(args, quiet),
         Command::Rules(args) => done(rules::run(args)),
+        Command::Sql(args) => done(sql::run(args)),
         Command::Sample(args) => done(sample::run(args, quiet)),
         Command::Completions(args) => done(completions::run(args)),
         Command::Man(args) => done(completions::man(args)),
