@@ -304,6 +304,7 @@ fn the_report_as_a_workbook_has_one_sheet_per_table() {
         book.sheet_names(),
         vec![
             "Headline",
+            "Changes",
             "Trend",
             "Statuses",
             "By store",
@@ -326,4 +327,29 @@ fn the_report_as_a_workbook_has_one_sheet_per_table() {
         Some(&Data::Float(15682.0)),
         "rows read"
     );
+    // The headline: one row per figure, values as numbers and the date as a date.
+    let headline = book.worksheet_range("Headline").unwrap();
+    let row = |label: &str| {
+        (0..headline.height() as u32)
+            .find(|&r| headline.get((r as usize, 0)) == Some(&Data::String(label.into())))
+            .unwrap_or_else(|| panic!("no {label} row"))
+    };
+    let cell = |label: &str, c: usize| headline.get((row(label) as usize, c)).cloned();
+    assert!(matches!(cell("as of", 1), Some(Data::DateTime(_))));
+    assert_eq!(cell("defection rate", 2), Some(Data::String("share".into())));
+    match cell("defection rate", 1) {
+        Some(Data::Float(r)) => assert!((r - 35.0 / 113.0).abs() < 1e-9, "{r}"),
+        other => panic!("the rate is a number: {other:?}"),
+    }
+    assert!(matches!(cell("revenue lost", 1), Some(Data::Float(_))));
+    assert!(matches!(cell("revenue lost", 5), Some(Data::Float(_))), "last month's");
+    assert!(matches!(cell("at risk now", 6), Some(Data::Float(_))), "the change");
+    // Ids are text, booleans are booleans.
+    let trend = book.worksheet_range("Trend").unwrap();
+    let small = (0..trend.width())
+        .find(|&c| trend.get((0, c)) == Some(&Data::String("small".into())))
+        .unwrap();
+    assert!(matches!(trend.get((1, small)), Some(Data::Bool(_))));
+    let contacts = book.worksheet_range("Contacts").unwrap();
+    assert!(matches!(contacts.get((1, 0)), Some(Data::String(_))));
 }

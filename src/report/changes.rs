@@ -82,7 +82,7 @@ pub const COLUMNS: [&str; 8] = [
     "value_at_stake",
 ];
 
-fn csv(report: &ChangesReport, w: &mut dyn Write) -> io::Result<()> {
+pub fn csv(report: &ChangesReport, w: &mut dyn Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(COLUMNS)?;
     for (kind, _, list) in report.lists() {
@@ -212,6 +212,10 @@ fn markdown(report: &ChangesReport, limit: usize, w: &mut dyn Write) -> io::Resu
 
 impl super::Render for ChangesReport {
     const SHEET: &'static str = "changes";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
 
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         table(self, limit, w)

@@ -249,6 +249,10 @@ pub fn markdown(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Resu
 impl super::Render for ClvReport {
     const SHEET: &'static str = "clv";
 
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         table(self, limit, w)
     }

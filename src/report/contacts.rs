@@ -174,6 +174,10 @@ pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io:
 impl super::Render for ContactsReport {
     const SHEET: &'static str = "contacts";
 
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         table(self, limit, w)
     }

@@ -90,6 +90,8 @@ pub const TABULAR: [Format; 5] = [
 /// the CSV's table with typed cells, in a sheet named [`Render::SHEET`].
 pub trait Render: serde::Serialize {
     const SHEET: &'static str;
+    /// The summary the result carries (its currency labels money in workbooks).
+    fn summary(&self) -> &crate::metrics::Summary;
     /// For the terminal; `limit` caps long customer lists.
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()>;
     /// Every row, plain numbers and ISO dates.
@@ -123,17 +125,6 @@ impl Output {
     pub fn write_bytes(&self, bytes: &[u8]) -> Result<()> {
         write_output(self.path.as_deref(), |w| w.write_all(bytes))
     }
-
-    /// Writes a workbook of one sheet named `sheet` holding the table `render_csv` writes.
-    pub fn write_xlsx(
-        &self,
-        sheet: &str,
-        render_csv: impl FnOnce(&mut dyn Write) -> io::Result<()>,
-    ) -> Result<()> {
-        let mut plain = Vec::new();
-        render_csv(&mut plain)?;
-        self.write_bytes(&xlsx::from_csv(&plain, sheet)?)
-    }
 }
 
 impl Output {
@@ -148,7 +139,12 @@ impl Output {
             Format::Csv => self.write(|w| result.csv(w)),
             Format::Json => self.write(|w| json::write(result, w)),
             Format::Markdown => self.write(|w| result.markdown(limit, w)),
-            Format::Xlsx => self.write_xlsx(R::SHEET, |w| result.csv(w)),
+            Format::Xlsx => {
+                let mut plain = Vec::new();
+                result.csv(&mut plain)?;
+                let currency = result.summary().currency.as_deref();
+                self.write_bytes(&xlsx::from_csv(&plain, R::SHEET, currency)?)
+            }
             Format::Html => unsupported(R::SHEET, self.format),
         }
     }

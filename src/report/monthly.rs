@@ -9,7 +9,7 @@ pub mod svg;
 
 use std::io::{self, Write};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
 use super::markdown::cell;
@@ -661,19 +661,14 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
         }
         out.flush()
     };
+    let changed = |w: &mut dyn std::io::Write| super::changes::csv(&r_changes(report), w);
     let rates = |t: &crate::metrics::rate::RateTable, w: &mut dyn std::io::Write| {
         crate::report::rate::csv(
             &RateReport::new(report.summary.clone(), RateView::Rates(t.clone())),
             w,
         )
     };
-    table("Headline", &|w| {
-        let lines = crate::report::summary::lines(&report.summary);
-        pairs(
-            lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-            w,
-        )
-    })?;
+    table("Changes", &changed)?;
     table("Trend", &|w| rates(&report.trend, w))?;
     table("Statuses", &|w| {
         let mut out = csv::Writer::from_writer(w);
@@ -747,7 +742,105 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
             w,
         )
     })?;
-    crate::report::xlsx::workbook(&sheets)
+    let currency = report.summary.currency.as_deref();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    headline_sheet(&mut book, report)?;
+    for (name, csv) in &sheets {
+        crate::report::xlsx::add_sheet(&mut book, csv, name, currency)?;
+    }
+    book.save_to_buffer()
+        .map_err(crate::report::xlsx::xlsx_error)
+}
+
+/// The changes as `churn scan --changes` reports them, for the workbook's sheet.
+fn r_changes(report: &MonthlyReport) -> super::changes::ChangesReport {
+    super::changes::ChangesReport {
+        schema_version: report.schema_version,
+        source: report.source.clone(),
+        as_of: report.as_of,
+        summary: report.summary.clone(),
+        headline: report.headline.clone(),
+        changes: report.changes.clone(),
+    }
+}
+
+/// The headline sheet: one row per figure, its value a number cell (a percentage, money
+/// in the currency, a count), with its unit, period, meaning and last month's value.
+fn headline_sheet(book: &mut rust_xlsxwriter::Workbook, r: &MonthlyReport) -> io::Result<()> {
+    use super::summary::Unit;
+    use rust_xlsxwriter::Format;
+    let err = crate::report::xlsx::xlsx_error;
+    let currency = r.summary.currency.as_deref();
+    let bold = Format::new().set_bold();
+    let formats = |unit: Unit| match unit {
+        Unit::Share => Format::new().set_num_format("0.0%"),
+        Unit::Money => Format::new().set_num_format(crate::report::xlsx::money_format(currency)),
+        Unit::Count => Format::new().set_num_format("#,##0"),
+    };
+    let ws = book.add_worksheet();
+    ws.set_name("Headline").map_err(err)?;
+    let header = [
+        "figure",
+        "value",
+        "unit",
+        "period",
+        "meaning",
+        "previous month end",
+        "change",
+    ];
+    for (c, name) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *name, &bold)
+            .map_err(err)?;
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let mut row = 1;
+    let as_of = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        r.as_of.year() as u16,
+        r.as_of.month() as u8,
+        r.as_of.day() as u8,
+    )
+    .map_err(err)?;
+    ws.write_string(row, 0, "as of").map_err(err)?;
+    ws.write_datetime_with_format(row, 1, &as_of, &date)
+        .map_err(err)?;
+    ws.write_string(row, 2, "date").map_err(err)?;
+    row += 1;
+    for f in &r.headline {
+        let format = formats(f.unit);
+        ws.write_string(row, 0, f.label).map_err(err)?;
+        match f.value {
+            Some(v) => ws.write_number_with_format(row, 1, v, &format),
+            None => ws.write_string(row, 1, &f.text),
+        }
+        .map_err(err)?;
+        let unit = match f.unit {
+            Unit::Share => "share".to_string(),
+            Unit::Money => currency.unwrap_or("money").to_string(),
+            Unit::Count => "customers".to_string(),
+        };
+        ws.write_string(row, 2, unit).map_err(err)?;
+        ws.write_string(row, 3, &f.period).map_err(err)?;
+        ws.write_string(row, 4, &f.meaning).map_err(err)?;
+        if let Some(p) = f.previous {
+            ws.write_number_with_format(row, 5, p, &format)
+                .map_err(err)?;
+        }
+        if let Some(c) = f.change() {
+            ws.write_number_with_format(row, 6, c, &format)
+                .map_err(err)?;
+        }
+        row += 1;
+    }
+    for w in &r.summary.warnings {
+        ws.write_string(row, 0, "note").map_err(err)?;
+        ws.write_string(row, 4, w).map_err(err)?;
+        row += 1;
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    for (c, width) in [18, 14, 10, 14, 80, 18, 14].iter().enumerate() {
+        ws.set_column_width(c as u16, *width).map_err(err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -462,6 +462,10 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
 impl super::Render for RateReport {
     const SHEET: &'static str = "rate";
 
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         let _ = limit;
         table(self, w)

@@ -56,7 +56,7 @@ impl ReasonsReport {
         )
     }
 
-    fn summary(&self) -> Vec<(&'static str, String)> {
+    fn summary_lines(&self) -> Vec<(&'static str, String)> {
         let r = &self.reasons;
         let mut lines = vec![
             ("as of", self.as_of.to_string()),
@@ -133,7 +133,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
         "churn reasons: {} with feedback from {}",
         report.source, report.feedback
     )?;
-    super::table::write(w, &mut super::table::summary_table(report.summary()))?;
+    super::table::write(w, &mut super::table::summary_table(report.summary_lines()))?;
     writeln!(
         w,
         "\nWhy customers leave, highest value lost first ({}):",
@@ -241,7 +241,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
 pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
     let r = &report.reasons;
     writeln!(w, "# churn reasons: {}\n", cell(&report.source))?;
-    for (label, text) in report.summary() {
+    for (label, text) in report.summary_lines() {
         writeln!(w, "- **{label}**: {}", cell(&text))?;
     }
     writeln!(
@@ -287,6 +287,10 @@ pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
 
 impl super::Render for ReasonsReport {
     const SHEET: &'static str = "reasons";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
 
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         let _ = limit;

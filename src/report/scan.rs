@@ -142,6 +142,10 @@ impl ScanReport {
 impl super::Render for ScanReport {
     const SHEET: &'static str = "scan";
 
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
     fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
         super::table::scan(self, limit, w)
     }

@@ -61,30 +61,57 @@ fn iso_date(f: &str) -> Option<ExcelDateTime> {
     ExcelDateTime::from_ymd(y, m, d).ok()
 }
 
+/// Columns of money: revenue, value, spend.
+fn is_money(column: &str) -> bool {
+    (column.contains("revenue") || column.contains("value") || column.contains("spend"))
+        && !column.contains("visits")
+        || matches!(column, "clv" | "change")
+}
+
+/// The number format of money, with its currency when known: `#,##0.00 "kr"`.
+pub fn money_format(currency: Option<&str>) -> String {
+    match currency {
+        None => "#,##0.00".to_string(),
+        Some(c) => {
+            let c = c.replace('"', "");
+            if matches!(c.as_str(), "$" | "£" | "US$" | "A$" | "C$") {
+                format!("\"{c}\"#,##0.00")
+            } else {
+                format!("#,##0.00 \"{c}\"")
+            }
+        }
+    }
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Kind {
     Number,
+    Money,
     Fraction,
     Date,
+    Bool,
     Text,
 }
 
-/// Writes the plain CSV `csv` as the single worksheet `sheet` of a workbook.
-pub fn from_csv(csv: &[u8], sheet: &str) -> io::Result<Vec<u8>> {
-    workbook(&[(sheet.to_string(), csv.to_vec())])
-}
-
-/// A workbook with one worksheet per (name, plain CSV) table, in order.
-pub fn workbook(sheets: &[(String, Vec<u8>)]) -> io::Result<Vec<u8>> {
-    let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+/// Writes the plain CSV `csv` as the single worksheet `sheet` of a workbook; money in
+/// `currency` when known.
+pub fn from_csv(csv: &[u8], sheet: &str, currency: Option<&str>) -> io::Result<Vec<u8>> {
     let mut workbook = Workbook::new();
-    for (name, csv) in sheets {
-        add_sheet(&mut workbook, csv, name)?;
-    }
-    workbook.save_to_buffer().map_err(xlsx)
+    add_sheet(&mut workbook, csv, sheet, currency)?;
+    workbook.save_to_buffer().map_err(xlsx_error)
 }
 
-fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()> {
+pub(crate) fn xlsx_error(e: rust_xlsxwriter::XlsxError) -> io::Error {
+    io::Error::other(e.to_string())
+}
+
+/// Adds the plain CSV `csv` as the worksheet `sheet`.
+pub fn add_sheet(
+    workbook: &mut Workbook,
+    csv: &[u8],
+    sheet: &str,
+    currency: Option<&str>,
+) -> io::Result<()> {
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(csv);
     let header: Vec<String> = reader
         .headers()
@@ -111,9 +138,13 @@ fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()>
             } else if values().all(|v| plain_number(v).is_some()) {
                 if is_fraction(name) {
                     Kind::Fraction
+                } else if is_money(name) {
+                    Kind::Money
                 } else {
                     Kind::Number
                 }
+            } else if values().all(|v| v == "true" || v == "false") {
+                Kind::Bool
             } else if values().all(|v| iso_date(v).is_some()) {
                 Kind::Date
             } else {
@@ -122,12 +153,13 @@ fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()>
         })
         .collect();
 
-    let xlsx = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+    let xlsx = xlsx_error;
     let ws = workbook.add_worksheet();
     ws.set_name(sheet).map_err(xlsx)?;
     let bold = Format::new().set_bold();
     let percent = Format::new().set_num_format("0.0%");
     let date = Format::new().set_num_format("yyyy-mm-dd");
+    let money = Format::new().set_num_format(money_format(currency));
     for (c, name) in header.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, name, &bold)
             .map_err(xlsx)?;
@@ -141,6 +173,10 @@ fn add_sheet(workbook: &mut Workbook, csv: &[u8], sheet: &str) -> io::Result<()>
             let c16 = c as u16;
             match kinds.get(c).copied().unwrap_or(Kind::Text) {
                 Kind::Number => ws.write_number(r, c16, plain_number(value).unwrap_or(0.0)),
+                Kind::Money => {
+                    ws.write_number_with_format(r, c16, plain_number(value).unwrap_or(0.0), &money)
+                }
+                Kind::Bool => ws.write_boolean(r, c16, value == "true"),
                 Kind::Fraction => ws.write_number_with_format(
                     r,
                     c16,
@@ -179,7 +215,7 @@ mod tests {
     #[test]
     fn numbers_dates_and_shares_are_typed() {
         let csv = b"store,customers,defection_rate,first_visit,note\nV\xc3\xa4ster\xc3\xa5s,40,0.35,2026-01-02,x\nMalm\xc3\xb6,46,0.3261,,\n";
-        let bytes = from_csv(csv, "rate").unwrap();
+        let bytes = from_csv(csv, "rate", None).unwrap();
         let mut book: Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         assert_eq!(book.sheet_names(), vec!["rate"]);
@@ -199,7 +235,7 @@ mod tests {
     #[test]
     fn ids_stay_text() {
         let csv = b"customer_id,store,phone,visits\n00123,7,0701234567,3\n1234567890123456789,12,46701234567,4\n";
-        let bytes = from_csv(csv, "scan").unwrap();
+        let bytes = from_csv(csv, "scan", None).unwrap();
         let mut book: Xlsx<_> =
             calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
         let range = book.worksheet_range("scan").unwrap();
