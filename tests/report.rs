@@ -336,14 +336,23 @@ fn the_report_as_a_workbook_has_one_sheet_per_table() {
     };
     let cell = |label: &str, c: usize| headline.get((row(label) as usize, c)).cloned();
     assert!(matches!(cell("as of", 1), Some(Data::DateTime(_))));
-    assert_eq!(cell("defection rate", 2), Some(Data::String("share".into())));
+    assert_eq!(
+        cell("defection rate", 2),
+        Some(Data::String("share".into()))
+    );
     match cell("defection rate", 1) {
         Some(Data::Float(r)) => assert!((r - 35.0 / 113.0).abs() < 1e-9, "{r}"),
         other => panic!("the rate is a number: {other:?}"),
     }
     assert!(matches!(cell("revenue lost", 1), Some(Data::Float(_))));
-    assert!(matches!(cell("revenue lost", 5), Some(Data::Float(_))), "last month's");
-    assert!(matches!(cell("at risk now", 6), Some(Data::Float(_))), "the change");
+    assert!(
+        matches!(cell("revenue lost", 5), Some(Data::Float(_))),
+        "last month's"
+    );
+    assert!(
+        matches!(cell("at risk now", 6), Some(Data::Float(_))),
+        "the change"
+    );
     // Ids are text, booleans are booleans.
     let trend = book.worksheet_range("Trend").unwrap();
     let small = (0..trend.width())
