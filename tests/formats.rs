@@ -34,6 +34,41 @@ fn every_command_in_every_text_format() {
     }
 }
 
+/// Terminal output fits the width (`COLUMNS`, 100 when piped without it) with no trailing
+/// spaces, however wide the table: a cohort matrix of two years included.
+#[test]
+fn terminal_output_fits_80_and_100_columns() {
+    let example = "examples/purchases.csv";
+    let feedback = "examples/feedback.csv";
+    let runs: [&[&str]; 7] = [
+        &["scan", example, "--feedback", feedback],
+        &["scan", example, "--changes"],
+        &["rate", example, "--cohorts"],
+        &["rate", example, "--by", "month"],
+        &["clv", example],
+        &["reasons", example, "--feedback", feedback],
+        &["contacts", example, "--feedback", feedback],
+    ];
+    for columns in ["80", "100"] {
+        for args in runs {
+            let out = common::churn()
+                .args(args)
+                .env("COLUMNS", columns)
+                .output()
+                .unwrap();
+            let text = success(&out);
+            let width: usize = columns.parse().unwrap();
+            for line in text.lines() {
+                assert!(
+                    line.chars().count() <= width,
+                    "{args:?} at {columns}: {line}"
+                );
+                assert_eq!(line, line.trim_end(), "{args:?}: trailing spaces");
+            }
+        }
+    }
+}
+
 #[test]
 fn every_command_writes_a_workbook() {
     use calamine::{Reader, Xlsx};

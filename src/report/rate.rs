@@ -203,19 +203,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
             if rows.is_empty() {
                 return writeln!(w, "No month has ended since the first visit.");
             }
-            let mut header = vec!["cohort".to_string(), "customers".to_string()];
-            header.extend((0..width).map(|k| k.to_string()));
-            table.set_header(header);
-            for (cohort, customers, shares) in &rows {
-                let mut row = vec![Cell::new(cohort), right(count(*customers))];
-                row.extend(
-                    shares
-                        .iter()
-                        .map(|s| right(s.map_or(String::new(), whole_percent))),
-                );
-                table.add_row(row);
-            }
-            super::table::write(w, &mut table)?;
+            cohort_grid(&rows, width, usize::from(super::table::width()), w)?;
             writeln!(w, "{}", cohort_footer(m))?;
         }
         RateView::Tenure(c) => {
@@ -268,6 +256,57 @@ pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, usize) {
         }
     }
     (rows, steps)
+}
+
+/// The cohort matrix for the terminal: a compact heat table of percentages (without the
+/// sign, 4 characters a cell), in bands of as many months as fit `width` when it is wider,
+/// each band repeating the cohort column.
+fn cohort_grid(
+    rows: &[CohortRow],
+    steps: usize,
+    width: usize,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let label = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max("cohort".len());
+    let customers = rows
+        .iter()
+        .map(|r| count(r.1).len())
+        .max()
+        .unwrap_or(1)
+        .max("customers".len());
+    let fixed = label + 1 + customers;
+    let per_band = ((width.saturating_sub(fixed)) / 4).max(1);
+    writeln!(
+        w,
+        "Share retained (%) by months since the first visit (0 = the month of the first visit):"
+    )?;
+    for start in (0..steps).step_by(per_band) {
+        let end = (start + per_band).min(steps);
+        let mut line = format!("{:<label$} {:>customers$}", "cohort", "customers");
+        for k in start..end {
+            line += &format!("{k:>4}");
+        }
+        writeln!(w, "\n{}", line.trim_end())?;
+        for (cohort, n, shares) in rows {
+            if shares[start..end].iter().all(Option::is_none) {
+                continue;
+            }
+            let mut line = format!("{cohort:<label$} {:>customers$}", count(*n));
+            for share in &shares[start..end] {
+                match share {
+                    Some(s) => line += &format!("{:>4.0}", s * 100.0),
+                    None => line += "    ",
+                }
+            }
+            writeln!(w, "{}", line.trim_end())?;
+        }
+    }
+    Ok(())
 }
 
 /// What the cohort table's shares mean, and the customers who came back.
