@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{SCHEMA_VERSION, count, money};
+use super::{SCHEMA_VERSION, count};
 use crate::metrics::Summary;
 use crate::metrics::clv::{CustomerValue, DAYS_PER_YEAR, Model, Settings};
 use crate::rules::Status;
@@ -129,7 +129,7 @@ impl ClvReport {
                 ),
                 None => format!(
                     "not fitted (too few repeat customers with positive spend); {} per visit for everyone",
-                    money(self.model.population_spend)
+                    super::summary::amount(&self.summary, self.model.population_spend)
                 ),
             },
         ));
@@ -205,10 +205,13 @@ pub fn table(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<
         table.add_row(vec![
             Cell::new(&c.customer_id),
             Cell::new(c.status.label()),
-            right(money(c.value.historical_revenue)),
+            right(super::summary::amount(
+                &report.summary,
+                c.value.historical_revenue,
+            )),
             right(format!("{:.1}", c.value.predicted_visits)),
             right(format!("{:.2}", c.value.p_alive)),
-            right(money(c.value.clv)),
+            right(super::summary::amount(&report.summary, c.value.clv)),
             Cell::new(c.value.correction.unwrap_or("")),
         ]);
     }
@@ -236,10 +239,10 @@ pub fn markdown(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Resu
             "| {} | {} | {} | {:.1} | {:.2} | {} | {} |",
             cell(&c.customer_id),
             c.status.label(),
-            money(c.value.historical_revenue),
+            super::summary::amount(&report.summary, c.value.historical_revenue),
             c.value.predicted_visits,
             c.value.p_alive,
-            money(c.value.clv),
+            super::summary::amount(&report.summary, c.value.clv),
             c.value.correction.unwrap_or("")
         )?;
     }

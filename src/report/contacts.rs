@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::csv::plain;
 use super::markdown::cell;
-use super::{SCHEMA_VERSION, count, money};
+use super::{SCHEMA_VERSION, count};
 use crate::metrics::Summary;
 use crate::metrics::contacts::Contact;
 
@@ -119,7 +119,8 @@ pub fn table(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Re
             Cell::new(c.last_visit),
             Cell::new(c.store.as_deref().unwrap_or("")),
             Cell::new(c.employee.as_deref().unwrap_or("")),
-            Cell::new(money(c.value_at_stake)).set_alignment(CellAlignment::Right),
+            Cell::new(super::summary::amount(&report.summary, c.value_at_stake))
+                .set_alignment(CellAlignment::Right),
         ];
         cells.extend(c.kept.iter().map(Cell::new));
         table.add_row(cells);
@@ -163,7 +164,7 @@ pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io:
             c.last_visit.to_string(),
             cell(c.store.as_deref().unwrap_or("")),
             cell(c.employee.as_deref().unwrap_or("")),
-            money(c.value_at_stake),
+            super::summary::amount(&report.summary, c.value_at_stake),
         ];
         cells.extend(c.kept.iter().map(|k| cell(k)));
         writeln!(w, "| {} |", cells.join(" | "))?;

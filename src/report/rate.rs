@@ -183,7 +183,7 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     right(count(r.defected)),
                     right(percent(r.defection_rate)),
                     right(format!("{}–{}", percent(r.rate_low), percent(r.rate_high))),
-                    right(money(r.revenue_lost)),
+                    right(super::summary::amount(&report.summary, r.revenue_lost)),
                 ];
                 if any_small {
                     row.push(Cell::new(if r.small { SMALL_NOTE } else { "" }));
@@ -222,10 +222,16 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 table.add_row(vec![
                     right(r.tenure_year.to_string()),
                     right(count(r.customers)),
-                    right(money(r.revenue)),
-                    right(money(r.revenue_per_customer)),
+                    right(super::summary::amount(&report.summary, r.revenue)),
+                    right(super::summary::amount(
+                        &report.summary,
+                        r.revenue_per_customer,
+                    )),
                     right(count(r.visiting)),
-                    right(money(r.revenue_per_visiting)),
+                    right(super::summary::amount(
+                        &report.summary,
+                        r.revenue_per_visiting,
+                    )),
                 ]);
             }
             super::table::write(w, &mut table)?;
@@ -368,7 +374,7 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     percent(r.defection_rate),
                     percent(r.rate_low),
                     percent(r.rate_high),
-                    money(r.revenue_lost)
+                    super::summary::amount(&report.summary, r.revenue_lost)
                 )?;
             }
             if let Some(text) = groups_footer(t) {
@@ -410,10 +416,10 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     "| {} | {} | {} | {} | {} | {} |",
                     r.tenure_year,
                     count(r.customers),
-                    money(r.revenue),
-                    money(r.revenue_per_customer),
+                    super::summary::amount(&report.summary, r.revenue),
+                    super::summary::amount(&report.summary, r.revenue_per_customer),
                     count(r.visiting),
-                    money(r.revenue_per_visiting)
+                    super::summary::amount(&report.summary, r.revenue_per_visiting)
                 )?;
             }
         }

@@ -10,7 +10,7 @@ use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{SCHEMA_VERSION, count, money, percent};
+use super::{SCHEMA_VERSION, count, percent};
 use crate::metrics::Summary;
 use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
 use crate::metrics::reasons::{ByGroup, Reasons};
@@ -158,7 +158,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             right(count(row.defectors)),
             right(count(row.at_risk)),
             right(percent(row.share)),
-            right(money(row.value_lost)),
+            right(super::summary::amount(&report.summary, row.value_lost)),
             right(gap(row.expectation_gap)),
             Cell::new(row.examples.join("\n")),
         ]);
@@ -208,7 +208,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             t.add_row(vec![
                 Cell::new(&g.group),
                 right(count(g.defectors)),
-                right(money(g.value_lost)),
+                right(super::summary::amount(&report.summary, g.value_lost)),
                 Cell::new(reasons.join(", ")),
             ]);
         }
@@ -262,7 +262,7 @@ pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             row.defectors,
             row.at_risk,
             percent(row.share),
-            money(row.value_lost),
+            super::summary::amount(&report.summary, row.value_lost),
             gap(row.expectation_gap),
             cell(&row.examples.join("; "))
         )?;
