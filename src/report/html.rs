@@ -41,15 +41,19 @@ p.note,.meta{color:var(--muted);font-size:.9rem}
 dl.figures{display:grid;grid-template-columns:minmax(8rem,max-content) 1fr;gap:.25rem 1rem;margin:0}
 dl.figures dt{font-weight:600}
 dl.figures dd{margin:0}
-.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0}
+.scroll{overflow-x:auto;-webkit-overflow-scrolling:touch;margin:.5rem 0;\
+background:linear-gradient(to left,#fff 40%,rgba(255,255,255,0)) right/1.5rem 100% no-repeat local,\
+radial-gradient(farthest-side at 100% 50%,rgba(31,41,51,.25),rgba(31,41,51,0)) right/.6rem 100% no-repeat scroll}
 table{border-collapse:separate;border-spacing:0;font-size:.9rem;min-width:100%}
-th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top;background:#fff}
-th{background:#f5f7fa}
+th,td{padding:.3rem .5rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{background:#f5f7fa;white-space:nowrap}
+th.wrap{white-space:normal}
 .scroll tr>:first-child{position:sticky;left:0;z-index:1;box-shadow:inset -1px 0 0 var(--line)}
+.scroll tr>td:first-child{background:#fff}
 th.n{text-align:right}
 td.t{white-space:nowrap}
 td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.w{min-width:15rem;max-width:32rem}
+td.w{min-width:12rem;max-width:32rem}
 table.cohorts th,table.cohorts td{padding:.2rem .35rem;font-size:.8rem}
 .chart{width:100%;height:auto;display:block;margin:.75rem 0}
 .chart text{fill:var(--ink)}
@@ -70,6 +74,9 @@ table.reflow td.w{order:1;flex-basis:100%;white-space:normal}
 table.reflow td[data-label]::before{content:attr(data-label) \": \";color:var(--muted);font-size:.85rem}
 table.reflow td:empty{display:none}}
 ";
+
+/// Table headings longer than this many characters may wrap.
+const LONG_HEADING: usize = 12;
 
 /// The page's side padding (`main`), in CSS px: a chart drawn `w` wide is shown from a
 /// screen `w + MAIN_PADDING` wide, so that it is never shrunk.
@@ -101,7 +108,7 @@ fn chart_css() -> String {
     let _ = writeln!(
         css,
         "@media print{{body{{font-size:11pt}}main{{max-width:none;padding:0}}.scroll{{overflow:visible}}\
-         .scroll tr>:first-child{{position:static;box-shadow:none}}h2{{break-after:avoid}}\
+         .scroll tr>:first-child{{position:static;box-shadow:none}}h2,h3,p.note{{break-after:avoid}}\
          table,svg,.card{{break-inside:avoid}}th{{background:none}}\
          td.cell{{-webkit-print-color-adjust:exact;print-color-adjust:exact}}\
          {}{{display:none}}.chart.{}{{display:block}}}}",
@@ -428,12 +435,14 @@ fn page(r: &MonthlyReport) -> String {
 fn change_line(f: &Figure, r: &MonthlyReport) -> Option<(&'static str, String)> {
     let (text, good) = f.change_text(&r.summary)?;
     let c = f.change()?;
-    let (arrow, class, verdict) = if c == 0.0 {
-        ("=", "same", "unchanged")
-    } else if good {
-        (if c > 0.0 { "▲" } else { "▼" }, "good", "better")
+    if c == 0.0 {
+        return Some(("same", "= no change".to_string()));
+    }
+    let arrow = if c > 0.0 { "▲" } else { "▼" };
+    let (class, verdict) = if good {
+        ("good", "better")
     } else {
-        (if c > 0.0 { "▲" } else { "▼" }, "bad", "worse")
+        ("bad", "worse")
     };
     Some((
         class,
@@ -662,7 +671,14 @@ impl Page<'_> {
             if reflow { " class=\"reflow\"" } else { "" }
         );
         for (name, numeric) in header {
-            let class = if *numeric { " class=\"n\"" } else { "" };
+            // Short headings stay on one line; long ones wrap rather than widen a column
+            // of short numbers.
+            let class = match (*numeric, name.chars().count() > LONG_HEADING) {
+                (false, false) => "",
+                (true, false) => " class=\"n\"",
+                (false, true) => " class=\"wrap\"",
+                (true, true) => " class=\"n wrap\"",
+            };
             let _ = write!(self.h, "<th{class}>{}</th>", esc(name));
         }
         self.h.push_str("</tr></thead>\n<tbody>\n");

@@ -229,7 +229,15 @@ pub fn line_chart(
         r##"<polyline class="line" fill="none" stroke="#2563eb" stroke-width="2" points="{}"/>"##,
         line.join(" ")
     );
-    for (i, p) in points.iter().enumerate() {
+    // The room between points: dots closer than 8 units merge into a thick line, which
+    // the line alone draws better.
+    let slot = if points.len() > 1 {
+        plot_w / (points.len() - 1) as f64
+    } else {
+        plot_w
+    };
+    let dotted = if slot >= 8.0 { points.len() } else { 0 };
+    for (i, p) in points.iter().enumerate().take(dotted) {
         let _ = write!(
             s,
             r##"<circle class="dot" fill="#2563eb" cx="{}" cy="{}" r="3"><title>{}: {}% (95% interval {}%–{}%)</title></circle>"##,
@@ -242,11 +250,6 @@ pub fn line_chart(
         );
     }
     // As many x labels as fit side by side, evenly spaced, always the last.
-    let slot = if points.len() > 1 {
-        plot_w / (points.len() - 1) as f64
-    } else {
-        plot_w
-    };
     let every = ((label_w + FONT) / slot).ceil().max(1.0) as usize;
     for (i, p) in points.iter().enumerate() {
         let last = i + 1 == points.len();
