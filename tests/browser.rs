@@ -35,12 +35,14 @@ fn chromium() -> Option<Command> {
 }
 
 /// Writes the report of `purchases` with the example feedback to `html`.
-fn report(purchases: &Path, html: &Path) {
+fn report(purchases: &Path, html: &Path, args: &[&str]) {
     let out = assert_cmd::Command::cargo_bin("churn")
         .unwrap()
         .arg("report")
         .arg(purchases)
-        .args(["--feedback", "examples/feedback.csv", "-o"])
+        .args(["--feedback", "examples/feedback.csv"])
+        .args(args)
+        .arg("-o")
         .arg(html)
         .output()
         .unwrap();
@@ -61,7 +63,7 @@ fn succeeded(out: &std::process::Output) -> String {
 fn the_html_report_renders_in_a_browser_with_its_charts() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
-    report(Path::new("examples/purchases.csv"), &html);
+    report(Path::new("examples/purchases.csv"), &html, &[]);
     let Some(mut browser) = chromium() else {
         return;
     };
@@ -115,7 +117,7 @@ fn the_html_report_renders_in_a_browser_with_its_charts() {
 /// for each frame: its viewport and scroll widths; the chart text shown, with the
 /// smallest size it is drawn at (CSS font size times the chart's scale); how many charts
 /// are shown; elements reaching past the right edge outside a scrolling box; dates,
-/// intervals and signed numbers broken across lines; and scrolling boxes whose first
+/// intervals, signed numbers and amounts in kr broken across lines; and scrolling boxes whose first
 /// column leaves the view when scrolled to the end. The report itself has no script.
 const MEASURE: &str = r#"
 function measure(frame) {
@@ -137,7 +139,7 @@ function measure(frame) {
     }
   }
   const broken = [];
-  const token = /\d{4}-\d{2}(-\d{2})?|[-+]?\d[\d,.]*%?\u2013[-+]?\d[\d,.]*%?|[-+]\d[\d,.]*\d/g;
+  const token = /\d{4}-\d{2}(-\d{2})?|[-+]?\d[\d,.]*%?\u2013[-+]?\d[\d,.]*%?|[-+]?\d[\d,.]*\d kr|[-+]\d[\d,.]*\d/g;
   const walk = d.createTreeWalker(d.body, NodeFilter.SHOW_TEXT);
   for (let n = walk.nextNode(); n; n = walk.nextNode()) {
     if (n.parentElement.closest('svg') || !shown(n.parentElement)) continue;
@@ -235,7 +237,8 @@ fn the_html_report_fits_a_phone_and_a_desktop() {
         .path()
         .join("purchases_exported_from_the_till_at_the_main_store_2026_10.csv");
     std::fs::copy("examples/purchases.csv", &purchases).unwrap();
-    report(&purchases, &html);
+    // Money with a currency after it is wider, and must not lose it to the next line.
+    report(&purchases, &html, &["--currency", "kr"]);
     let Some(frames) = measure(&html, &[360, 390, 1280, 1440]) else {
         return;
     };

@@ -13,8 +13,8 @@ use std::io::{self, Write};
 use super::svg::{self, FRAMES, Frame, Point};
 use super::{MonthlyReport, SECTIONS, esc, fixed, interval};
 use crate::metrics::rate::RateTable;
-use crate::report::summary::Figure;
-use crate::report::{count, money, percent};
+use crate::report::summary::{Figure, with_currency};
+use crate::report::{count, percent};
 
 const CSS: &str = "\
 :root{--ink:#1f2933;--muted:#52606d;--line:#d9e2ec;--accent:#2563eb;--band:#bfdbfe;--good:#047857;--bad:#b91c1c}
@@ -291,13 +291,14 @@ fn page(r: &MonthlyReport) -> String {
                 .iter()
                 .map(|x| (x.reason.clone(), x.value_lost))
                 .collect();
+            let currency = p.currency;
             p.chart(|f| {
                 svg::bar_chart(
                     f,
                     "Value lost by reason for leaving",
                     &format!("value lost, {value_unit}"),
                     &bars,
-                    money,
+                    |v| with_currency(currency, v),
                 )
             });
             let rows: Vec<Vec<Cell>> = reasons
@@ -309,8 +310,8 @@ fn page(r: &MonthlyReport) -> String {
                         Cell::num(count(x.defectors)),
                         Cell::num(count(x.at_risk)),
                         Cell::num(percent(x.share)),
-                        Cell::num(money(x.value_lost)),
-                        Cell::num(money(x.value_at_risk)),
+                        Cell::num(p.money(x.value_lost)),
+                        Cell::num(p.money(x.value_at_risk)),
                         Cell::num(x.expectation_gap.map_or(String::new(), |g| fixed(g, 2))),
                         Cell::wide(x.examples.first().map_or("", String::as_str)),
                     ]
@@ -383,7 +384,7 @@ fn page(r: &MonthlyReport) -> String {
                 Cell::text(&x.change_since.map_or(String::new(), |d| d.to_string())),
                 Cell::text(&x.last_visit.to_string()),
                 Cell::text(x.store.as_deref().unwrap_or("")),
-                Cell::num(money(x.value_at_stake)),
+                Cell::num(p.money(x.value_at_stake)),
             ]
         })
         .collect();
@@ -454,6 +455,11 @@ fn change_line(f: &Figure, r: &MonthlyReport) -> Option<(&'static str, String)> 
 }
 
 impl Page<'_> {
+    /// Money with the currency, when known: `1,234.50 kr`, `$1,234.50`.
+    fn money(&self, v: f64) -> String {
+        with_currency(self.currency, v)
+    }
+
     /// Escaped text in which no date, interval or signed number breaks across lines:
     /// every word holding a digit and a hyphen, dash or slash (`2026-07-04`,
     /// `23.2%–40.0%`, `-2,783.27`), and a number with the currency after it
@@ -557,7 +563,6 @@ impl Page<'_> {
     /// Who moved since the previous month end.
     fn changes(&mut self, r: &MonthlyReport) {
         let c = &r.changes;
-        let money = |v| crate::report::summary::amount(&r.summary, v);
         self.note(&crate::report::changes::intro(c, &r.summary));
         for (title, list) in [
             ("Newly defected", &c.newly_defected),
@@ -577,7 +582,7 @@ impl Page<'_> {
                         Cell::text(m.before.label()),
                         Cell::text(m.now.label()),
                         Cell::wide(&m.evidence),
-                        Cell::num(money(m.value_at_stake)),
+                        Cell::num(self.money(m.value_at_stake)),
                     ]
                 })
                 .collect();
@@ -611,12 +616,12 @@ impl Page<'_> {
                     vec![
                         Cell::text(&m.customer_id),
                         Cell::text(m.status.label()),
-                        Cell::num(money(m.revenue_12m_before)),
-                        Cell::num(money(m.revenue_12m_now)),
+                        Cell::num(self.money(m.revenue_12m_before)),
+                        Cell::num(self.money(m.revenue_12m_now)),
                         Cell::num(format!(
                             "{}{}",
                             if m.change > 0.0 { "+" } else { "" },
-                            money(m.change)
+                            self.money(m.change)
                         )),
                     ]
                 })
@@ -722,7 +727,7 @@ impl Page<'_> {
                     Cell::num(count(x.defected)),
                     Cell::num(percent(x.defection_rate)),
                     Cell::num(interval(x.rate_low, x.rate_high)),
-                    Cell::num(money(x.revenue_lost)),
+                    Cell::num(self.money(x.revenue_lost)),
                     Cell::text(if x.small { "too few to judge" } else { "" }),
                 ]
             })
