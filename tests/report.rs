@@ -75,20 +75,39 @@ fn html_report_is_one_self_contained_page_with_every_section_in_order() {
     assert!(html.contains("@media print"), "printable");
     assert!(html.contains("overflow-x:auto"), "wide tables scroll");
     assert_sections_in_order(&html, "\">", "</h2>");
-    // The trend (line), rate by store and by employee (intervals) and reasons (bar).
-    assert_eq!(html.matches("<svg").count(), 4);
-    assert!(html.contains("viewBox=\"0 0 640 280\""));
+    // The trend (line), rate by store and by employee (intervals) and reasons (bar), each
+    // drawn for a phone, a tablet and a desktop; the page's CSS shows one of them.
+    assert_eq!(html.matches("<svg").count(), 12);
+    for class in ["s", "m", "l"] {
+        assert_eq!(
+            html.matches(&format!("<svg class=\"chart {class}\""))
+                .count(),
+            4
+        );
+    }
+    assert!(html.contains("viewBox=\"0 0 340 ") && html.contains("viewBox=\"0 0 800 "));
     assert!(html.contains("<polyline class=\"line\" fill=\"none\""));
     assert!(html.contains("<rect class=\"bar\""));
     assert!(
         html.contains("defection rate, % a year"),
         "the y axis has its unit"
     );
-    // Headline figures, as churn scan gives them, and the change from the data itself.
+    // Headline figures as cards, as churn scan gives them, with the change from the data
+    // itself: its direction and whether it is good news in words, not colour alone.
     assert!(html.contains(
-        "31.0% a year (+8.1 points since 2026-09-30): 35 of the 113 customers active on 2025-10-31"
+        "<p class=\"big\">31.0% <span class=\"period\">a year</span></p>\
+         <p class=\"chg bad\"><span class=\"nw\">▲ +8.1 points</span> <span class=\"verdict\">worse</span></p>\
+         <p class=\"meaning\">35 of the 113 customers active on <span class=\"nw\">2025-10-31</span>"
     ));
-    assert!(html.contains("4,289.45 over 10 years"));
+    assert!(html.contains("<span class=\"nw\">▼ -2</span> <span class=\"verdict\">better</span>"));
+    assert!(html.contains("the change since <span class=\"nw\">2026-09-30,</span>"));
+    assert!(html.contains("4,289.45 <span class=\"period\">over 10 years</span>"));
+    // The value model's assumptions, said once below the cards.
+    assert_eq!(
+        html.matches("discounted 10% a year, in revenue; BG/NBD")
+            .count(),
+        1
+    );
     // Rates by store and employee carry intervals and flag small groups.
     assert!(html.contains("<td class=\"n\">24.1%</td><td class=\"n\">12.2%–42.1%</td>"));
     assert!(html.contains("too few to judge"));
