@@ -173,6 +173,7 @@ impl InputArgs {
                 delimiter,
                 columns: flags.or(&config.columns),
                 progress: true,
+                sheet: None,
             },
             values: ValueOptions {
                 date_format,
