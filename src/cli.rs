@@ -43,6 +43,8 @@ pub enum Command {
     Report(Box<cmd::report::ReportArgs>),
     /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
     Rules(cmd::rules::RulesArgs),
+    /// What churn would read from an export: columns, roles, rows left out, flags to change them
+    Inspect(Box<cmd::inspect::InspectArgs>),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(cmd::sample::SampleArgs),
     /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn

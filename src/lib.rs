@@ -41,6 +41,7 @@ pub fn run(cli: &cli::Cli) -> Result<Outcome> {
         cli::Command::Contacts(args) => done(cmd::contacts::run(args)),
         cli::Command::Report(args) => cmd::report::run(args),
         cli::Command::Rules(args) => done(cmd::rules::run(args)),
+        cli::Command::Inspect(args) => done(cmd::inspect::run(args)),
         cli::Command::Sample(args) => done(cmd::sample::run(args)),
         cli::Command::Completions(args) => done(cmd::completions::run(args)),
         cli::Command::Man(args) => done(cmd::completions::man(args)),

@@ -4,6 +4,7 @@
 pub mod clv;
 pub mod completions;
 pub mod contacts;
+pub mod inspect;
 pub mod rate;
 pub mod reasons;
 pub mod report;

@@ -255,6 +255,10 @@ fn fits(
             }
         }
         Role::Order => {
+            // Lines are grouped by it: it must be on (nearly) every line.
+            if values.len() * 10 < s.sample.len() * 9 {
+                return Err("it is empty on many lines".into());
+            }
             not_dates()?;
             // Shopify's order `Name` is `#1001`; a column merely called "name" is not.
             if rank == names::rank(Role::Order, "name").unwrap_or_default()
@@ -317,6 +321,12 @@ fn fits(
                     example(&values, lines::is_line_type)
                 ))
             }
+        }
+        // A column empty on every line tells nothing (Shopify's `Location` on web orders).
+        Role::Store | Role::Employee | Role::Category
+            if values.is_empty() && !s.sample.is_empty() =>
+        {
+            Err("it is empty in the first lines".into())
         }
         Role::Store | Role::Employee | Role::Category => not_dates(),
         Role::Reason | Role::Comment | Role::Expected | Role::Perceived => Ok(()),
