@@ -100,7 +100,7 @@ fn example(values: &[&str], test: impl Fn(&str) -> bool) -> String {
     values
         .iter()
         .find(|v| !test(v))
-        .map_or(String::new(), |v| format!(" (e.g. \"{v}\")"))
+        .map_or(String::new(), |v| format!(", e.g. \"{v}\""))
 }
 
 /// Maps the purchase roles to the columns of a file, by explicit names, then by names
@@ -120,8 +120,11 @@ pub fn map_purchase_columns(s: &Sniffed, explicit: &ColumnNames) -> Result<Colum
         }
     }
     let decimal = decimal_mark(s, &normalized);
+    // Quantity and unit price named explicitly make the amount their product, unless
+    // the amount is named too.
+    let product_named = explicit.get(Role::Price).is_some() && explicit.get(Role::Amount).is_none();
     for role in ORDER {
-        if map.index(role).is_some() {
+        if map.index(role).is_some() || (role == Role::Amount && product_named) {
             continue;
         }
         let mut candidates: Vec<(names::Rank, usize)> = normalized
@@ -222,6 +225,16 @@ fn fits(
     match role {
         Role::Customer => {
             not_dates()?;
+            // `**** 4821`: the last digits of a payment card say nothing about who paid.
+            let masked = |v: &str| {
+                v.contains("**") || v.contains("••") || v.contains("XXXX") || v.contains("xxxx")
+            };
+            if !values.is_empty() && share(&values, masked) >= 0.5 {
+                return Err(format!(
+                    "its values are masked payment-card numbers{}",
+                    example(&values, |v| !masked(v))
+                ));
+            }
             // An e-mail column must hold e-mail addresses.
             if rank.0 == 2 && share(&values, |v| v.contains('@')) < 0.5 {
                 return Err(format!(
@@ -449,7 +462,7 @@ fn no_customer_message(s: &Sniffed, map: &ColumnMap, missing: &[Role]) -> String
         .passed_over
         .iter()
         .filter(|p| p.role == Role::Customer)
-        .map(|p| format!("\"{}\" {}", p.header, p.reason))
+        .map(|p| format!("\"{}\" ({})", p.header, p.reason))
         .collect();
     if !passed.is_empty() {
         text.push_str(&format!("; not taken: {}", passed.join("; ")));
@@ -626,10 +639,47 @@ mod tests {
     }
 
     #[test]
+    fn masked_payment_cards_are_not_customers() {
+        let err = map(&["Date,Amount,Card number", "2025-11-03,45.00,**** 4821"])
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("\"Card number\" (its values are masked payment-card numbers"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn named_quantity_and_price_make_the_amount() {
+        let (headers, sample) = sniff(&[
+            "customer,date,qty,unit price,total",
+            "A,2026-01-05,2,10.00,25.00",
+        ]);
+        let explicit = ColumnNames {
+            quantity: Some("qty".into()),
+            price: Some("unit price".into()),
+            ..Default::default()
+        };
+        let m = map_purchase_columns(
+            &Sniffed {
+                file: "f.csv",
+                headers: &headers,
+                sample: &sample,
+                workbook: false,
+                delimiter: b',',
+            },
+            &explicit,
+        )
+        .unwrap();
+        assert_eq!(m.header(Role::Amount), None);
+        assert_eq!(m.header(Role::Price), Some("unit price"));
+    }
+
+    #[test]
     fn an_id_column_of_dates_is_not_the_customer() {
         let err = map(&["customer,day,amount", "2026-01-05,2026-01-05,1"])
             .unwrap_err()
             .to_string();
-        assert!(err.contains("\"customer\" its values are dates"), "{err}");
+        assert!(err.contains("\"customer\" (its values are dates"), "{err}");
     }
 }
