@@ -47,6 +47,8 @@ pub(crate) struct Columns {
     pub status: Option<usize>,
     pub cancelled: Option<usize>,
     pub refunded: Option<usize>,
+    /// Whether any column says what a line is (void, status, cancelled, type).
+    pub kinds: bool,
     pub decimal: DecimalMark,
     pub skip_bad_rows: bool,
     /// Extra columns kept per customer (indices).
@@ -87,6 +89,9 @@ impl Columns {
             status: idx(Role::Status),
             cancelled: idx(Role::Cancelled),
             refunded: idx(Role::Refunded),
+            kinds: [Role::Void, Role::Status, Role::Cancelled, Role::LineType]
+                .iter()
+                .any(|r| idx(*r).is_some()),
             decimal,
             skip_bad_rows,
             keep,
@@ -265,6 +270,9 @@ fn word(record: &ByteRecord, i: Option<usize>) -> Option<&str> {
 /// Whether the line is excluded by its void flag, its order's status or cancellation,
 /// or its type; else its kind.
 fn classify(record: &ByteRecord, c: &Columns) -> Result<LineKind, Excluded> {
+    if !c.kinds {
+        return Ok(LineKind::Sale);
+    }
     if word(record, c.void).and_then(lines::flag) == Some(true) {
         return Err(Excluded::Voided);
     }
@@ -501,6 +509,74 @@ impl Columns {
 /// the refund written on it.
 type Parsed = (Option<(Day, Day)>, f64, f64);
 
+/// A field as text; an error naming the column when it is not UTF-8.
+#[inline]
+fn text<'r>(record: &'r ByteRecord, i: usize, c: &Columns) -> Result<&'r str, String> {
+    std::str::from_utf8(&record[i]).map_err(|_| {
+        format!(
+            "column \"{}\": the text is not valid UTF-8; pass --encoding windows-1252",
+            c.header(i)
+        )
+    })
+}
+
+/// A number from column `i`. `empty` is its value when the field is empty, or `None`
+/// when an empty field is an error (`what` names it).
+#[inline(always)]
+fn number(
+    record: &ByteRecord,
+    i: usize,
+    c: &Columns,
+    what: &str,
+    empty: Option<f64>,
+) -> Result<f64, String> {
+    let t = text(record, i, c)?;
+    match amount::parse_amount(t, c.decimal) {
+        Some(v) => Ok(v),
+        None => not_a_number(t, i, c, what, empty),
+    }
+}
+
+/// The value of an empty field, or why a field is not a number.
+#[cold]
+fn not_a_number(
+    t: &str,
+    i: usize,
+    c: &Columns,
+    what: &str,
+    empty: Option<f64>,
+) -> Result<f64, String> {
+    if t.trim().is_empty() {
+        return empty.ok_or_else(|| format!("column \"{}\": the {what} is empty", c.header(i)));
+    }
+    Err(format!(
+        "column \"{}\": \"{}\" is not a number{}",
+        c.header(i),
+        t.trim(),
+        other_mark_hint(t, c.decimal)
+    ))
+}
+
+/// `gross` less the discount in column `discount`, which takes the line's sign: it
+/// reduces a sale and a refund alike.
+#[inline]
+fn less(
+    record: &ByteRecord,
+    c: &Columns,
+    gross: f64,
+    discount: Option<usize>,
+) -> Result<f64, String> {
+    Ok(match discount {
+        Some(d) => {
+            gross
+                - number(record, d, c, "discount", Some(0.0))?
+                    .abs()
+                    .copysign(gross)
+        }
+        None => gross,
+    })
+}
+
 /// Parses the date, amount and refund of one row.
 fn parse_row(
     record: &ByteRecord,
@@ -508,15 +584,7 @@ fn parse_row(
     c: &Columns,
     dates: &mut DateColumn,
 ) -> Result<Parsed, String> {
-    let text = |i: usize| {
-        std::str::from_utf8(&record[i]).map_err(|_| {
-            format!(
-                "column \"{}\": the text is not valid UTF-8; pass --encoding windows-1252",
-                c.header(i)
-            )
-        })
-    };
-    let date_text = text(c.date)?.trim();
+    let date_text = text(record, c.date, c)?.trim();
     let day = if date_text.is_empty() {
         None
     } else {
@@ -531,53 +599,30 @@ fn parse_row(
             }
         }
     };
-    // A number from column `i`; `empty` is its value when the field is empty, or `None`
-    // when an empty field is an error.
-    let number = |i: usize, what: &str, empty: Option<f64>| -> Result<f64, String> {
-        let t = text(i)?;
-        if t.trim().is_empty() {
-            return empty.ok_or_else(|| format!("column \"{}\": the {what} is empty", c.header(i)));
-        }
-        parse_number(t, c.decimal).ok_or_else(|| {
-            format!(
-                "column \"{}\": \"{}\" is not a number{}",
-                c.header(i),
-                t.trim(),
-                other_mark_hint(t, c.decimal)
-            )
-        })
-    };
-    let less = |gross: f64, discount: Option<usize>| -> Result<f64, String> {
-        Ok(match discount {
-            // The discount takes the line's sign: it reduces a sale and a refund alike.
-            Some(d) => gross - number(d, "discount", Some(0.0))?.abs().copysign(gross),
-            None => gross,
-        })
-    };
     let amount = match &c.money {
         Money::None => 0.0,
-        Money::Total { index, discount } => less(number(*index, "amount", None)?, *discount)?,
+        Money::Total { index, discount } => {
+            let total = number(record, *index, c, "amount", None)?;
+            less(record, c, total, *discount)?
+        }
         Money::Product {
             quantity,
             price,
             discount,
         } => {
             let q = match quantity {
-                Some(q) => number(*q, "quantity", None)?,
+                Some(q) => number(record, *q, c, "quantity", None)?,
                 None => 1.0,
             };
-            less(q * number(*price, "unit price", None)?, *discount)?
+            let p = number(record, *price, c, "unit price", None)?;
+            less(record, c, q * p, *discount)?
         }
     };
     let refund = match c.refunded {
-        Some(r) => number(r, "refunded amount", Some(0.0))?.abs(),
+        Some(r) => number(record, r, c, "refunded amount", Some(0.0))?.abs(),
         None => 0.0,
     };
     Ok((day, amount, refund))
-}
-
-fn parse_number(text: &str, decimal: DecimalMark) -> Option<f64> {
-    amount::parse_amount(text, decimal)
 }
 
 /// Suggests the other decimal mark only when it would read the value.
