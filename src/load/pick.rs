@@ -453,6 +453,18 @@ fn subtract_discount(
 
 /// No customer column: what churn needs, and what the file has.
 fn no_customer_message(s: &Sniffed, map: &ColumnMap, missing: &[Role]) -> String {
+    // A first line of numbers and dates is data: the file has no header row.
+    let data = |h: &str| {
+        h.split_whitespace()
+            .all(|w| looks_like_date(w) || amount::parse_amount(w, DecimalMark::Point).is_some())
+    };
+    if s.headers.iter().all(|h| !h.trim().is_empty() && data(h)) {
+        return format!(
+            "{}: the first line is data, not column names (\"{}\"); churn needs a header row naming the columns, such as customer_id,date,amount: add one to the file",
+            s.file,
+            s.headers.join(",")
+        );
+    }
     let mut text = format!(
         "{}: cannot find the customer column: churn needs a customer or loyalty-card id on every line, and none of the columns found looks like one ({})",
         s.file,
@@ -636,6 +648,20 @@ mod tests {
         );
         assert!(err.contains("\"receipt\", \"date\", \"amount\""), "{err}");
         assert!(err.contains("--customer-col"), "{err}");
+    }
+
+    #[test]
+    fn a_file_without_a_header_row_is_told_so() {
+        let err = map(&[
+            " 00004 0001 19970101  2   29.33",
+            " 00004 0001 19970118  2   29.73",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.starts_with("f.csv: the first line is data, not column names"),
+            "{err}"
+        );
     }
 
     #[test]
