@@ -1,65 +1,22 @@
-//! Command-line arguments (clap derive). Flags shared by commands live here; each
-//! command's own arguments live with its `run` in `cmd/`.
+//! Command-line flags shared by the commands, and their resolution into one validated
+//! [`Config`] (fd's `cli.rs` → `config.rs`). Each command's own flags live with its
+//! `run` in `cmd/`.
 
 use std::path::PathBuf;
 
 use anyhow::{Result, bail};
 use chrono::NaiveDate;
-use clap::{Args, Parser, Subcommand};
+use clap::Args;
 
-use crate::cmd;
-use crate::config::Config;
+use crate::UsageError;
+use crate::config::{self, Config, ConfigFile, Input, ValueSettings};
 use crate::load::{Charset, ColumnNames, ReadOptions};
 use crate::normalize::{DecimalMark, ValueOptions, date};
+use crate::report::{CsvStyle, Format, Output};
 
-#[derive(Debug, Parser)]
-#[command(
-    name = "churn",
-    version,
-    about = "Find defected and at-risk customers in loyalty-card purchase exports",
-    long_about = "churn reads the CSV exports of point-of-sale and loyalty systems and tells, for every \
-customer, whether they are active, at risk or defected, judged against their own history by the \
-business's defection rules, why, and what it costs.",
-    after_help = "Exit codes: 0 success, 1 error (bad input, unreadable file), 2 usage error, 3 alert (--fail-above)."
-)]
-pub struct Cli {
-    #[command(subcommand)]
-    pub command: Command,
-}
-
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// Judge every customer: active, at risk or defected, why, and what it costs
-    Scan(Box<cmd::scan::ScanArgs>),
-    /// Defection rate over time and by store, employee, category, cohort or segment
-    Rate(Box<cmd::rate::RateArgs>),
-    /// Lifetime value: what each customer is worth, historically and over a horizon
-    Clv(Box<cmd::clv::ClvArgs>),
-    /// Why defectors leave: feedback reasons ranked by the value lost
-    Reasons(Box<cmd::reasons::ReasonsArgs>),
-    /// Whom to call now: at-risk and recently defected customers not yet heard from
-    Contacts(Box<cmd::contacts::ContactsArgs>),
-    /// The monthly report: HTML with charts, Markdown, JSON or xlsx (from -o's extension)
-    Report(Box<cmd::report::ReportArgs>),
-    /// Print the effective defection rules as TOML (`churn rules > churn.toml`)
-    Rules(cmd::rules::RulesArgs),
-    /// What churn would read from an export: columns, roles, rows left out, flags to change them
-    Inspect(Box<cmd::inspect::InspectArgs>),
-    /// Generate a synthetic purchase log with planted behaviours, and its truth
-    Sample(cmd::sample::SampleArgs),
-    /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn
-    Completions(cmd::completions::CompletionsArgs),
-    /// Print the manual page (roff): churn man > churn.1
-    Man(cmd::completions::ManArgs),
-}
-
-/// Where the purchases are and how they are written. Every detection can be overridden.
+/// The purchase columns by name, over the config's `[columns]` and detection.
 #[derive(Debug, Args)]
-pub struct InputArgs {
-    /// Purchases CSV (`-` reads standard input; .gz is decompressed)
-    #[arg(value_name = "PURCHASES")]
-    pub path: PathBuf,
-
+pub struct ColumnArgs {
     /// Column with the customer id / card number
     #[arg(long, value_name = "NAME", help_heading = "Columns")]
     pub customer_col: Option<String>,
@@ -78,6 +35,33 @@ pub struct InputArgs {
     /// Column with the product category
     #[arg(long, value_name = "NAME", help_heading = "Columns")]
     pub category_col: Option<String>,
+}
+
+impl ColumnArgs {
+    /// The names given, over the config file's `[columns]`.
+    pub fn names(&self, file: &ConfigFile) -> ColumnNames {
+        ColumnNames {
+            customer: self.customer_col.clone(),
+            date: self.date_col.clone(),
+            amount: self.amount_col.clone(),
+            store: self.store_col.clone(),
+            employee: self.employee_col.clone(),
+            category: self.category_col.clone(),
+            ..ColumnNames::default()
+        }
+        .or(&file.columns)
+    }
+}
+
+/// Where the purchases are and how they are written. Every detection can be overridden.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    /// Purchases CSV (`-` reads standard input; .gz is decompressed)
+    #[arg(value_name = "PURCHASES")]
+    pub path: PathBuf,
+
+    #[command(flatten)]
+    pub columns: ColumnArgs,
 
     /// Field separator: , ; tab or | [default: detected]
     #[arg(long, value_name = "CHAR", help_heading = "Input format")]
@@ -94,6 +78,9 @@ pub struct InputArgs {
     /// Amounts use a decimal point (49.26) [default: detected]
     #[arg(long, help_heading = "Input format")]
     pub decimal_point: bool,
+    /// The currency of the amounts, as it should be shown (kr, €, USD) [default: none shown]
+    #[arg(long, value_name = "TEXT", help_heading = "Input format")]
+    pub currency: Option<String>,
 
     /// Skip rows that cannot be read instead of stopping (they are counted and reported)
     #[arg(long, help_heading = "Bad rows")]
@@ -110,7 +97,8 @@ pub struct InputArgs {
     #[arg(long, help_heading = "Bad rows")]
     pub dedupe: bool,
 
-    /// Config file: column mapping, input format and defection rules (see `churn rules`)
+    /// Config file: column mapping, input format, defection rules and value settings
+    /// (see `churn rules`)
     #[arg(long, visible_alias = "rules", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Analyse as of this date (yyyy-mm-dd), ignoring later rows [default: the last date in the data]
@@ -118,81 +106,11 @@ pub struct InputArgs {
     pub as_of: Option<NaiveDate>,
 }
 
-/// Validated input settings: flags over the config file over detection.
-pub struct InputSettings {
-    pub read: ReadOptions,
-    pub values: ValueOptions,
-    pub config: Config,
-}
-
-impl InputArgs {
-    pub fn resolve(&self) -> Result<InputSettings> {
-        let config = Config::load(self.config.as_deref())?;
-        let input = &config.input;
-        let delimiter = match self.delimiter.as_deref().or(input.delimiter.as_deref()) {
-            None => None,
-            Some(d) => Some(parse_delimiter(d)?),
-        };
-        let charset = match self.encoding.as_deref().or(input.encoding.as_deref()) {
-            None => None,
-            Some(name) => Some(Charset::parse(name).ok_or_else(|| {
-                anyhow::anyhow!(
-                    "unknown encoding \"{name}\": use utf-8, utf-16le, utf-16be or windows-1252"
-                )
-            })?),
-        };
-        let date_format = self
-            .date_format
-            .as_deref()
-            .or(input.date_format.as_deref())
-            .map(date::parse_format);
-        let decimal = if self.decimal_comma {
-            Some(DecimalMark::Comma)
-        } else if self.decimal_point {
-            Some(DecimalMark::Point)
-        } else {
-            match input.decimal.as_deref() {
-                None => None,
-                Some("comma") => Some(DecimalMark::Comma),
-                Some("point") => Some(DecimalMark::Point),
-                Some(other) => {
-                    bail!("input.decimal must be \"point\" or \"comma\", got \"{other}\"")
-                }
-            }
-        };
-        let flags = ColumnNames {
-            customer: self.customer_col.clone(),
-            date: self.date_col.clone(),
-            amount: self.amount_col.clone(),
-            store: self.store_col.clone(),
-            employee: self.employee_col.clone(),
-            category: self.category_col.clone(),
-            ..ColumnNames::default()
-        };
-        Ok(InputSettings {
-            read: ReadOptions {
-                charset,
-                delimiter,
-                columns: flags.or(&config.columns),
-                progress: true,
-                sheet: None,
-            },
-            values: ValueOptions {
-                date_format,
-                decimal,
-                skip_bad_rows: self.skip_bad_rows,
-                keep: Vec::new(),
-            },
-            config,
-        })
-    }
-}
-
 /// A customer-feedback file and how to read its columns.
 #[derive(Debug, Args)]
 pub struct FeedbackArgs {
     /// Feedback CSV: customer id, date, and any of reason, comment, expected and
-    /// perceived ratings (read like purchases: any dialect, encoding, header language)
+    /// perceived ratings (read like purchases: the same input format flags apply)
     #[arg(long, value_name = "FILE", help_heading = "Feedback")]
     pub feedback: Option<PathBuf>,
     /// Feedback column with the customer id
@@ -215,20 +133,140 @@ pub struct FeedbackArgs {
     pub perceived_col: Option<String>,
 }
 
-impl FeedbackArgs {
-    /// Explicit feedback column names: flags over the config's `[feedback_columns]`.
-    pub fn columns(&self, config: &Config) -> ColumnNames {
-        ColumnNames {
-            customer: self.feedback_customer_col.clone(),
-            date: self.feedback_date_col.clone(),
-            reason: self.reason_col.clone(),
-            comment: self.comment_col.clone(),
-            expected: self.expected_col.clone(),
-            perceived: self.perceived_col.clone(),
-            ..ColumnNames::default()
-        }
-        .or(&config.feedback_columns)
+/// How future value is counted, for commands that show value figures.
+#[derive(Debug, Args)]
+pub struct ValueArgs {
+    /// Yearly discount rate of future revenue [default: 0.10, or the config's value.discount]
+    #[arg(long, value_name = "RATE", value_parser = parse_discount, help_heading = "Value")]
+    pub discount: Option<f64>,
+    /// Share of revenue that is profit; 1 counts value in revenue [default: 1, or the
+    /// config's value.margin]
+    #[arg(long, value_name = "SHARE", value_parser = parse_margin, help_heading = "Value")]
+    pub margin: Option<f64>,
+}
+
+pub fn parse_discount(text: &str) -> Result<f64, String> {
+    let rate = text
+        .parse::<f64>()
+        .map_err(|_| format!("\"{text}\" is not a number; write e.g. 0.10"))?;
+    config::check_discount(rate).map(|()| rate)
+}
+
+pub fn parse_margin(text: &str) -> Result<f64, String> {
+    let margin = text
+        .parse::<f64>()
+        .map_err(|_| format!("\"{text}\" is not a number; write e.g. 0.35"))?;
+    config::check_margin(margin).map(|()| margin)
+}
+
+/// A defection rate threshold: a fraction from 0 to 1.
+pub fn parse_rate(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(r) if (0.0..=1.0).contains(&r) => Ok(r),
+        _ => Err(format!(
+            "\"{text}\": a defection rate is a fraction from 0 to 1, e.g. 0.25"
+        )),
     }
+}
+
+/// Resolves the flags of a command that reads purchases (and maybe feedback) into one
+/// [`Config`]: flags over the config file over detection.
+pub fn resolve(
+    input: &InputArgs,
+    feedback: Option<&FeedbackArgs>,
+    value: Option<&ValueArgs>,
+    quiet: bool,
+) -> Result<Config> {
+    let file = ConfigFile::load(input.config.as_deref())?;
+    let given = &file.input;
+    let delimiter = match input.delimiter.as_deref().or(given.delimiter.as_deref()) {
+        None => None,
+        Some(d) => Some(parse_delimiter(d)?),
+    };
+    let charset = match input.encoding.as_deref().or(given.encoding.as_deref()) {
+        None => None,
+        Some(name) => Some(Charset::parse(name).ok_or_else(|| {
+            anyhow::anyhow!(
+                "unknown encoding \"{name}\": use utf-8, utf-16le, utf-16be or windows-1252"
+            )
+        })?),
+    };
+    let date_format = input
+        .date_format
+        .as_deref()
+        .or(given.date_format.as_deref())
+        .map(date::parse_format);
+    let decimal = if input.decimal_comma {
+        Some(DecimalMark::Comma)
+    } else if input.decimal_point {
+        Some(DecimalMark::Point)
+    } else {
+        match given.decimal.as_deref() {
+            None => None,
+            Some("comma") => Some(DecimalMark::Comma),
+            Some("point") => Some(DecimalMark::Point),
+            Some(other) => {
+                bail!("input.decimal must be \"point\" or \"comma\", got \"{other}\"")
+            }
+        }
+    };
+    let values = ValueOptions {
+        date_format,
+        decimal,
+        skip_bad_rows: input.skip_bad_rows,
+        keep: Vec::new(),
+    };
+    let read = |columns: ColumnNames, progress: bool| ReadOptions {
+        charset,
+        delimiter,
+        columns,
+        progress: progress && !quiet,
+        sheet: None,
+    };
+    let feedback = feedback.and_then(|f| {
+        let path = f.feedback.clone()?;
+        let columns = ColumnNames {
+            customer: f.feedback_customer_col.clone(),
+            date: f.feedback_date_col.clone(),
+            reason: f.reason_col.clone(),
+            comment: f.comment_col.clone(),
+            expected: f.expected_col.clone(),
+            perceived: f.perceived_col.clone(),
+            ..ColumnNames::default()
+        };
+        Some(Input {
+            path,
+            read: read(columns.or(&file.feedback_columns), false),
+            values: values.clone(),
+        })
+    });
+    let value = ValueSettings {
+        annual_discount: value
+            .and_then(|v| v.discount)
+            .unwrap_or(file.value.discount),
+        margin: value.and_then(|v| v.margin).unwrap_or(file.value.margin),
+    };
+    Ok(Config {
+        purchases: Input {
+            path: input.path.clone(),
+            read: read(input.columns.names(&file), true),
+            values,
+        },
+        feedback,
+        as_of: input.as_of,
+        dedupe: input.dedupe,
+        rejects: input.rejects.clone(),
+        rules: file.rule_config(),
+        reasons: file.reasons.clone(),
+        value,
+        currency: input
+            .currency
+            .clone()
+            .or_else(|| given.currency.clone())
+            .filter(|c| !c.trim().is_empty()),
+        quiet,
+        file,
+    })
 }
 
 fn parse_delimiter(d: &str) -> Result<u8> {
@@ -247,7 +285,7 @@ fn parse_delimiter(d: &str) -> Result<u8> {
 pub struct OutputArgs {
     /// Output format [default: table, or from the -o file's extension]
     #[arg(long, value_enum)]
-    pub format: Option<crate::report::Format>,
+    pub format: Option<Format>,
     /// Write to this file (whole or not at all) instead of standard output
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -260,58 +298,82 @@ pub struct OutputArgs {
 }
 
 impl OutputArgs {
-    /// Writes the result in `format` (see [`crate::report::write_output`]), applying the
-    /// spreadsheet options to CSV.
-    pub fn write(
-        &self,
-        format: crate::report::Format,
-        render: impl FnOnce(&mut dyn std::io::Write) -> std::io::Result<()>,
-    ) -> Result<()> {
-        if format == crate::report::Format::Xlsx {
-            // Renderers give xlsx their CSV; the workbook is binary, so it needs a file.
-            let Some(path) = self
-                .output
-                .as_deref()
-                .filter(|p| *p != std::path::Path::new("-"))
-            else {
-                bail!("--format xlsx writes a workbook: name the file with -o FILE.xlsx");
-            };
-            let mut plain = Vec::new();
-            render(&mut plain)?;
-            let sheet = path
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .map(|s| {
-                    s.chars()
-                        .filter(|c| !"[]:*?/\\".contains(*c))
-                        .take(31)
-                        .collect::<String>()
-                })
-                .filter(|s| !s.is_empty())
-                .unwrap_or_else(|| "churn".to_string());
-            let book = crate::report::xlsx::from_csv(&plain, &sheet)?;
-            return crate::report::write_output(Some(path), |w| w.write_all(&book));
-        }
-        let style = crate::report::CsvStyle {
-            bom: self.bom,
-            european: self.european_csv,
-        };
-        if format != crate::report::Format::Csv || style == crate::report::CsvStyle::default() {
-            return crate::report::write_output(self.output.as_deref(), render);
-        }
-        let mut plain = Vec::new();
-        render(&mut plain)?;
-        let styled = crate::report::restyle_csv(&plain, style)?;
-        crate::report::write_output(self.output.as_deref(), |w| w.write_all(&styled))
+    /// The format (flag, else the `-o` file's extension, else `default`) and target,
+    /// checked against the formats the command writes.
+    pub fn resolve(&self, command: &str, default: Format, allowed: &[Format]) -> Result<Output> {
+        resolve_output(
+            command,
+            self.format,
+            self.output.clone(),
+            default,
+            allowed,
+            CsvStyle {
+                bom: self.bom,
+                european: self.european_csv,
+            },
+        )
     }
+}
 
-    pub fn format(&self) -> crate::report::Format {
-        self.format
-            .or_else(|| {
-                self.output
-                    .as_deref()
-                    .and_then(crate::report::Format::from_path)
-            })
-            .unwrap_or(crate::report::Format::Table)
+/// Checks a command's output format and target: an `-o` extension that names no format
+/// the command writes, or xlsx without a file, is a usage error.
+pub fn resolve_output(
+    command: &str,
+    format: Option<Format>,
+    path: Option<PathBuf>,
+    default: Format,
+    allowed: &[Format],
+    csv: CsvStyle,
+) -> Result<Output> {
+    let file = path.as_deref().filter(|p| *p != std::path::Path::new("-"));
+    let names = || {
+        allowed
+            .iter()
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let format = match (format, file) {
+        (Some(f), _) => f,
+        (None, None) => default,
+        (None, Some(p)) => match Format::from_path(p) {
+            Some(f) => f,
+            None if p.extension().is_none() || is_special(p) => default,
+            None => {
+                return Err(UsageError(format!(
+                    "{}: churn {command} cannot tell a format from this file name; it writes {} \
+                     (name the file .{} or pass --format)",
+                    p.display(),
+                    names(),
+                    allowed.first().map_or("csv", |f| f.extension())
+                ))
+                .into());
+            }
+        },
+    };
+    if !allowed.contains(&format) {
+        let hint = if format == Format::Html {
+            "; for an HTML page run churn report"
+        } else {
+            ""
+        };
+        return Err(UsageError(format!(
+            "churn {command} does not write {}: it writes {}{hint}",
+            format.name(),
+            names()
+        ))
+        .into());
     }
+    if format == Format::Xlsx && file.is_none() {
+        return Err(UsageError(
+            "--format xlsx writes a workbook: name the file with -o FILE.xlsx".into(),
+        )
+        .into());
+    }
+    Ok(Output { format, path, csv })
+}
+
+/// A FIFO, device or other non-regular file: its name says nothing of the format.
+fn is_special(path: &std::path::Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }

@@ -296,11 +296,14 @@ impl Tally {
         }
     }
 
-    /// The value with the most visits; ties go to the smaller code (first seen).
-    fn main(&self) -> Option<u32> {
+    /// The value with the most visits; ties go to the name first in byte order, so the
+    /// answer does not depend on the order of the lines (several files, a SQL engine's
+    /// daily table).
+    fn main(&self, names: Option<&crate::normalize::Dictionary>) -> Option<u32> {
+        let name = |code: u32| names.map_or("", |d| d.name(code));
         self.0
             .iter()
-            .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+            .max_by(|a, b| a.1.cmp(&b.1).then_with(|| name(b.0).cmp(name(a.0))))
             .map(|t| t.0)
     }
 }
@@ -432,10 +435,10 @@ impl Buffers {
         if categories.is_none() {
             h.offsets = &[];
         }
-        h.main_store = stores.and(self.stores.main());
+        h.main_store = stores.and(self.stores.main(p.stores.as_ref()));
         h.first_store = stores.and(self.lines.iter().find(|l| l.amount >= 0.0).map(|l| l.store));
-        h.main_employee = employees.and(self.employees.main());
-        h.main_category = categories.and(self.category_visits.main());
+        h.main_employee = employees.and(self.employees.main(p.employees.as_ref()));
+        h.main_category = categories.and(self.category_visits.main(p.categories.as_ref()));
         Some(h)
     }
 }

@@ -2,8 +2,12 @@
 //!
 //! The flow: [`load`] (files, encodings, columns) → [`normalize`] (typed purchases) →
 //! [`history`] (visits per customer) → [`rules`] (the business's defection rules) and
-//! [`metrics`] → [`report`] (table, CSV, JSON, Markdown).
+//! [`metrics`] → [`report`] (table, CSV, JSON, Markdown, HTML, xlsx).
+//!
+//! [`analysis::Analysis`] runs that flow once from a validated [`config::Config`]; every
+//! command renders parts of it, so a figure has one value whichever command shows it.
 
+pub mod analysis;
 pub mod cli;
 pub mod cmd;
 pub mod config;
@@ -14,9 +18,10 @@ pub mod normalize;
 pub mod report;
 pub mod rules;
 pub mod sample;
+pub mod sql;
 pub mod stats;
 
-use anyhow::Result;
+pub use cmd::{Cli, run};
 
 /// How a successful run ends.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,20 +35,18 @@ pub enum Outcome {
 /// The exit code of [`Outcome::Alert`] (1 is an error, 2 a usage error).
 pub const ALERT_EXIT_CODE: u8 = 3;
 
-/// Runs a parsed command line.
-pub fn run(cli: &cli::Cli) -> Result<Outcome> {
-    let done = |r: Result<()>| r.map(|()| Outcome::Done);
-    match &cli.command {
-        cli::Command::Scan(args) => cmd::scan::run(args),
-        cli::Command::Rate(args) => done(cmd::rate::run(args)),
-        cli::Command::Clv(args) => done(cmd::clv::run(args)),
-        cli::Command::Reasons(args) => done(cmd::reasons::run(args)),
-        cli::Command::Contacts(args) => done(cmd::contacts::run(args)),
-        cli::Command::Report(args) => cmd::report::run(args),
-        cli::Command::Rules(args) => done(cmd::rules::run(args)),
-        cli::Command::Inspect(args) => done(cmd::inspect::run(args)),
-        cli::Command::Sample(args) => done(cmd::sample::run(args)),
-        cli::Command::Completions(args) => done(cmd::completions::run(args)),
-        cli::Command::Man(args) => done(cmd::completions::man(args)),
+/// The exit code of a usage error (as clap's own).
+pub const USAGE_EXIT_CODE: u8 = 2;
+
+/// A usage error found after parsing (flags that do not fit together, an output file
+/// name that names no format the command writes): exit code [`USAGE_EXIT_CODE`].
+#[derive(Debug)]
+pub struct UsageError(pub String);
+
+impl std::fmt::Display for UsageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
     }
 }
+
+impl std::error::Error for UsageError {}

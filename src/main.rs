@@ -7,12 +7,16 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     // clap exits with 2 on usage errors and 0 for --help/--version.
-    let cli = churn::cli::Cli::parse();
+    let cli = churn::Cli::parse();
     match churn::run(&cli) {
         Ok(churn::Outcome::Done) => ExitCode::SUCCESS,
         Ok(churn::Outcome::Alert) => ExitCode::from(churn::ALERT_EXIT_CODE),
         // `churn scan … | head`: the reader left; that is not an error.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
+        Err(e) if e.downcast_ref::<churn::UsageError>().is_some() => {
+            let _ = writeln!(io::stderr(), "churn: {e:#}");
+            ExitCode::from(churn::USAGE_EXIT_CODE)
+        }
         Err(e) => {
             let _ = writeln!(io::stderr(), "churn: {e:#}");
             ExitCode::FAILURE

@@ -43,10 +43,10 @@ fn num(row: &std::collections::HashMap<String, String>, column: &str) -> f64 {
 
 #[test]
 fn the_overall_rate_is_the_rate_in_the_scan_summary() {
-    let scan =
-        json(&run(&["scan", EXAMPLE, "--format", "json"]))["summary"]["defection_rate"].clone();
+    let scan = json(&run(&["scan", EXAMPLE, "--format", "json"]))["summary"].clone();
     let out = json(&run(&["rate", EXAMPLE, "--format", "json"]));
-    assert_eq!(out["schema_version"], 1);
+    assert_eq!(out["schema_version"], 2);
+    assert_eq!(out["summary"], scan);
     assert_eq!(out["view"], "rates");
     assert_eq!(out["dimension"], "period");
     let rows = out["rows"].as_array().unwrap();
@@ -55,11 +55,12 @@ fn the_overall_rate_is_the_rate_in_the_scan_summary() {
     assert_eq!(row["group"], "2025-10-31/2026-10-31");
     assert_eq!(row["period_start"], scan["period_start"]);
     assert_eq!(row["period_end"], scan["period_end"]);
-    assert_eq!(row["customers"], scan["customers"]);
-    assert_eq!(row["defected"], scan["defected"]);
-    assert_eq!(row["defection_rate"], scan["rate"]);
-    assert_eq!(row["rate_low"], scan["low"]);
-    assert_eq!(row["rate_high"], scan["high"]);
+    assert_eq!(row["customers"], scan["period_customers"]);
+    assert_eq!(row["defected"], scan["period_defectors"]);
+    assert_eq!(row["defection_rate"], scan["defection_rate"]);
+    assert_eq!(row["rate_low"], scan["defection_rate_low"]);
+    assert_eq!(row["rate_high"], scan["defection_rate_high"]);
+    assert_eq!(row["revenue_lost"], scan["revenue_lost"]);
     assert_eq!(row["small"], false);
 }
 
@@ -234,11 +235,13 @@ fn cohort_shares_are_shares_and_fall_when_nobody_comes_back() {
     let out = rate(&[EXAMPLE, "--cohorts", "--format", "csv"]);
     assert_eq!(
         out.lines().next(),
-        Some("cohort,months_since,customers,active,share_active")
+        Some("cohort,months_since,customers,retained,share_retained,returned")
     );
     let csv = Csv::parse(&out);
     for r in &csv.rows {
-        let share = num(r, "share_active");
+        let share = num(r, "share_retained");
+        let back = num(r, "returned");
+        assert!(num(r, "retained") + back <= num(r, "customers"), "{r:?}");
         assert!((0.0..=1.0).contains(&share), "{r:?}");
         if r["months_since"] == "0" {
             // everyone is new in their first month, and new customers are active
@@ -259,12 +262,34 @@ fn cohort_shares_are_shares_and_fall_when_nobody_comes_back() {
 
     // stores.csv: one cohort; two customers leave in March 2026 and never come back.
     let csv = rate_csv(&[STORES, "--cohorts"]);
-    let shares: Vec<f64> = csv.rows.iter().map(|r| num(r, "share_active")).collect();
+    let shares: Vec<f64> = csv.rows.iter().map(|r| num(r, "share_retained")).collect();
     assert_eq!(shares.len(), 24);
     assert!(shares.windows(2).all(|w| w[1] <= w[0]), "{shares:?}");
     assert_eq!(shares[0], 1.0);
-    assert_eq!(shares[23], 0.75, "6 of 8 still active");
+    assert_eq!(shares[23], 0.75, "6 of 8 retained");
     assert!(csv.rows.iter().all(|r| r["cohort"] == "2024-11"));
+}
+
+/// Retention never rises: a customer judged defected who comes back is "returned".
+#[test]
+fn cohort_retention_never_rises_and_comebacks_count_apart() {
+    let csv = rate_csv(&[EXAMPLE, "--cohorts"]);
+    let mut by_cohort: std::collections::BTreeMap<String, Vec<(f64, f64)>> = Default::default();
+    for r in &csv.rows {
+        by_cohort
+            .entry(r["cohort"].clone())
+            .or_default()
+            .push((num(r, "share_retained"), num(r, "returned")));
+    }
+    let mut comebacks = 0.0;
+    for (cohort, steps) in &by_cohort {
+        assert!(
+            steps.windows(2).all(|w| w[1].0 <= w[0].0),
+            "{cohort}: {steps:?}"
+        );
+        comebacks += steps.iter().map(|s| s.1).sum::<f64>();
+    }
+    assert!(comebacks > 0.0, "the example has customers who came back");
 }
 
 #[test]
@@ -311,7 +336,15 @@ fn views_that_exclude_each_other_are_usage_errors() {
 
 #[test]
 fn a_trend_without_enough_history_says_why() {
-    let out = rate(&[STORES, "--by", "month", "--as-of", "2025-06-30"]);
+    let out = rate(&[
+        STORES,
+        "--by",
+        "month",
+        "--period",
+        "year",
+        "--as-of",
+        "2025-06-30",
+    ]);
     assert!(
         out.contains("No month end up to 2025-06-30 has 12 months of data before it."),
         "{out}"
@@ -320,6 +353,8 @@ fn a_trend_without_enough_history_says_why() {
         STORES,
         "--by",
         "month",
+        "--period",
+        "year",
         "--as-of",
         "2025-06-30",
         "--format",

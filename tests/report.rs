@@ -85,11 +85,10 @@ fn html_report_is_one_self_contained_page_with_every_section_in_order() {
         "the y axis has its unit"
     );
     // Headline figures, as churn scan gives them, and the change from the data itself.
-    assert!(html.contains("31.0% a year: 35 of the 113 customers active on 2025-10-31"));
     assert!(html.contains(
-        "+8.1 percentage points vs 22.9% a year for the 12 months 2025-09-30 to 2026-09-30"
+        "31.0% a year (+8.1 points since 2026-09-30): 35 of the 113 customers active on 2025-10-31"
     ));
-    assert!(html.contains("4,289.45 over ten years"));
+    assert!(html.contains("4,289.45 over 10 years"));
     // Rates by store and employee carry intervals and flag small groups.
     assert!(html.contains("<td class=\"n\">24.1%</td><td class=\"n\">12.2%–42.1%</td>"));
     assert!(html.contains("too few to judge"));
@@ -135,8 +134,8 @@ fn markdown_report_snapshot() {
 #[test]
 fn markdown_escapes_markup_in_cells() {
     let md = success(&run(&["report", ESCAPE, "--feedback", ESCAPE_FEEDBACK]));
-    assert!(md.contains("| \\<Nord & \"Co\"> |"));
-    assert!(md.contains("\\<script>alert(\"x\")\\</script> & never again"));
+    assert!(md.contains("| \\<Nord & \"Co\"\\> |"));
+    assert!(md.contains("\\<script\\>alert(\"x\")\\</script\\> & never again"));
     assert!(!md.contains(" <script"));
 }
 
@@ -153,30 +152,30 @@ fn json_report_has_a_schema_version_and_every_section() {
     success(&run(&["report", STORES, "-o", path_arg(&out)]));
     let text = std::fs::read_to_string(&out).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
-    assert_eq!(v["schema_version"], 1);
+    assert_eq!(v["schema_version"], 2);
     assert_eq!(v["as_of"], "2026-10-31");
     for key in [
-        "headline",
+        "summary",
+        "previous_period",
+        "change",
         "trend",
-        "statuses",
         "by_store",
         "by_employee",
         "reasons",
         "expectation_gap",
         "contacts",
         "cohorts",
-        "data_quality",
         "rules",
         "assumptions",
     ] {
         assert!(v.get(key).is_some(), "section {key} missing");
     }
     // Two of Nord's four regulars stopped: 2 of 8 customers defected in the year.
-    assert_eq!(v["headline"]["defection_rate"]["customers"], 8);
-    assert_eq!(v["headline"]["defection_rate"]["defected"], 2);
+    assert_eq!(v["summary"]["period_customers"], 8);
+    assert_eq!(v["summary"]["period_defectors"], 2);
     assert_eq!(v["by_store"]["rows"][0]["group"], "Nord");
     assert_eq!(v["by_store"]["rows"][0]["defected"], 2);
-    assert_eq!(v["data_quality"]["read"], 767);
+    assert_eq!(v["summary"]["rows"]["read"], 767);
     assert_eq!(v["rules"]["history"]["new_days"], 120);
     assert_eq!(v["assumptions"]["horizon_years"], 10.0);
     insta::assert_snapshot!("stores_json", text);
@@ -259,8 +258,12 @@ fn an_unknown_extension_asks_for_format() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("report.txt");
     let o = run(&["report", STORES, "-o", path_arg(&out)]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("--format html|markdown|json"));
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&o.stderr).contains("it writes html, markdown, json, xlsx"),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     assert!(!out.exists());
 }
 
@@ -301,6 +304,7 @@ fn the_report_as_a_workbook_has_one_sheet_per_table() {
         book.sheet_names(),
         vec![
             "Headline",
+            "Changes",
             "Trend",
             "Statuses",
             "By store",
@@ -323,4 +327,38 @@ fn the_report_as_a_workbook_has_one_sheet_per_table() {
         Some(&Data::Float(15682.0)),
         "rows read"
     );
+    // The headline: one row per figure, values as numbers and the date as a date.
+    let headline = book.worksheet_range("Headline").unwrap();
+    let row = |label: &str| {
+        (0..headline.height() as u32)
+            .find(|&r| headline.get((r as usize, 0)) == Some(&Data::String(label.into())))
+            .unwrap_or_else(|| panic!("no {label} row"))
+    };
+    let cell = |label: &str, c: usize| headline.get((row(label) as usize, c)).cloned();
+    assert!(matches!(cell("as of", 1), Some(Data::DateTime(_))));
+    assert_eq!(
+        cell("defection rate", 2),
+        Some(Data::String("share".into()))
+    );
+    match cell("defection rate", 1) {
+        Some(Data::Float(r)) => assert!((r - 35.0 / 113.0).abs() < 1e-9, "{r}"),
+        other => panic!("the rate is a number: {other:?}"),
+    }
+    assert!(matches!(cell("revenue lost", 1), Some(Data::Float(_))));
+    assert!(
+        matches!(cell("revenue lost", 5), Some(Data::Float(_))),
+        "last month's"
+    );
+    assert!(
+        matches!(cell("at risk now", 6), Some(Data::Float(_))),
+        "the change"
+    );
+    // Ids are text, booleans are booleans.
+    let trend = book.worksheet_range("Trend").unwrap();
+    let small = (0..trend.width())
+        .find(|&c| trend.get((0, c)) == Some(&Data::String("small".into())))
+        .unwrap();
+    assert!(matches!(trend.get((1, small)), Some(Data::Bool(_))));
+    let contacts = book.worksheet_range("Contacts").unwrap();
+    assert!(matches!(contacts.get((1, 0)), Some(Data::String(_))));
 }

@@ -7,7 +7,7 @@ use anyhow::Result;
 use clap::{Args, CommandFactory};
 use clap_complete::Shell;
 
-use crate::cli::Cli;
+use super::Cli;
 
 #[derive(Debug, Args)]
 pub struct CompletionsArgs {

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::{Args, ValueEnum};
 
-use crate::cli::InputArgs;
+use crate::cli::{self, InputArgs};
 use crate::normalize::inspect;
 use crate::report;
 
@@ -31,9 +31,10 @@ pub enum InspectFormat {
     Json,
 }
 
-pub fn run(args: &InspectArgs) -> Result<()> {
-    let settings = args.input.resolve()?;
-    let inspection = inspect::inspect(&args.input.path, &settings.read, &settings.values)?;
+pub fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
+    let config = cli::resolve(&args.input, None, None, quiet)?;
+    let input = &config.purchases;
+    let inspection = inspect::inspect(&input.path, &input.read, &input.values)?;
     report::write_output(args.output.as_deref(), |w| match args.format {
         InspectFormat::Table => report::inspect::table(&inspection, w),
         InspectFormat::Json => report::inspect::json(&inspection, w),

@@ -1,5 +1,6 @@
-//! One file per subcommand: its arguments and its `run`, glue only (load, compute,
-//! render).
+//! The command line and its dispatch. One file per subcommand holds its arguments and
+//! its `run`: glue only (config in, one [`crate::analysis::Analysis`], render out).
+//! Nothing below this layer imports it.
 
 pub mod clv;
 pub mod completions;
@@ -11,90 +12,94 @@ pub mod report;
 pub mod rules;
 pub mod sample;
 pub mod scan;
+pub mod sql;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
+use clap::{Parser, Subcommand};
 
-use crate::cli::InputArgs;
-use crate::config::Config;
-use crate::load::{self, Role};
-use crate::normalize::{self, Day, Purchases, date::to_day};
+use crate::Outcome;
 
-/// Purchases loaded as the input flags say, with the as-of date they are judged at.
-pub struct Loaded {
-    pub purchases: Purchases,
-    /// `--as-of`, or the last date in the data.
-    pub as_of: Day,
-    pub config: Config,
-    /// The input's header row, as written.
-    pub headers: Vec<String>,
+#[derive(Debug, Parser)]
+#[command(
+    name = "churn",
+    version,
+    about = "Find defected and at-risk customers in loyalty-card purchase exports",
+    long_about = "churn reads the CSV exports of point-of-sale and loyalty systems and tells, for every \
+customer, whether they are active, at risk or defected, judged against their own history by the \
+business's defection rules, why, and what it costs.",
+    after_help = "Exit codes: 0 success, 1 error (bad input, unreadable file), 2 usage error, 3 alert (--fail-above)."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// No messages on standard error but errors (no progress bar, no alert text; the exit
+    /// code still tells an alert)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
 }
 
-/// Loads and normalizes the purchases of `input`, writing the rejects file if asked.
-pub fn load_purchases(input: &InputArgs) -> Result<Loaded> {
-    load_purchases_keeping(input, &[])
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Judge every customer: active, at risk or defected, why, and what it costs
+    Scan(Box<scan::ScanArgs>),
+    /// Defection rate over time and by store, employee, category, cohort or segment
+    Rate(Box<rate::RateArgs>),
+    /// Lifetime value: what each customer is worth, historically and over a horizon
+    Clv(Box<clv::ClvArgs>),
+    /// Why defectors leave: feedback reasons ranked by the value lost
+    Reasons(Box<reasons::ReasonsArgs>),
+    /// Whom to call now: at-risk and recently defected customers not yet heard from
+    Contacts(Box<contacts::ContactsArgs>),
+    /// The monthly report: HTML with charts, Markdown, JSON or xlsx (from -o's extension)
+    Report(Box<report::ReportArgs>),
+    /// Print the effective defection rules and settings as TOML (`churn rules > churn.toml`)
+    Rules(rules::RulesArgs),
+    /// SQL for DuckDB, Spark or a warehouse that sums purchase lines into a daily table
+    Sql(Box<sql::SqlArgs>),
+    /// What churn would read from an export: columns, roles, rows left out, flags to change them
+    Inspect(Box<inspect::InspectArgs>),
+    /// Generate a synthetic purchase log with planted behaviours, and its truth
+    Sample(sample::SampleArgs),
+    /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn
+    Completions(completions::CompletionsArgs),
+    /// Print the manual page (roff): churn man > churn.1
+    Man(completions::ManArgs),
 }
 
-/// [`load_purchases`], keeping the latest value of the `keep` columns per customer.
-pub fn load_purchases_keeping(input: &InputArgs, keep: &[String]) -> Result<Loaded> {
-    let mut settings = input.resolve()?;
-    settings.values.keep = keep.to_vec();
-    let table = load::open_table(&input.path, &settings.read, &Role::PURCHASE)?;
-    let headers = table.headers.clone();
-    let purchases = normalize::normalize_purchases(table, &settings.values)?;
-    if let Some(path) = &input.rejects {
-        crate::report::write_output(Some(path), |w| {
-            crate::report::csv::rejects(&headers, &purchases.rows.skipped, w)
-        })
-        .with_context(|| format!("{}: cannot write the rejects file", path.display()))?;
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome> {
+    let done = |r: Result<()>| r.map(|()| Outcome::Done);
+    let quiet = cli.quiet;
+    match &cli.command {
+        Command::Scan(args) => scan::run(args, quiet),
+        Command::Rate(args) => done(rate::run(args, quiet)),
+        Command::Clv(args) => done(clv::run(args, quiet)),
+        Command::Reasons(args) => done(reasons::run(args, quiet)),
+        Command::Contacts(args) => done(contacts::run(args, quiet)),
+        Command::Report(args) => report::run(args, quiet),
+        Command::Rules(args) => done(rules::run(args)),
+        Command::Sql(args) => done(sql::run(args)),
+        Command::Inspect(args) => done(inspect::run(args, quiet)),
+        Command::Sample(args) => done(sample::run(args, quiet)),
+        Command::Completions(args) => done(completions::run(args)),
+        Command::Man(args) => done(completions::man(args)),
     }
-    let as_of = match input.as_of {
-        Some(d) => to_day(d),
-        None => purchases
-            .last_day
-            .with_context(|| format!("{}: no row has a date", purchases.source))?,
-    };
-    Ok(Loaded {
-        purchases,
-        as_of,
-        config: settings.config,
-        headers,
-    })
 }
 
-/// Every customer judged, with their lifetime-value inputs, and the value model fitted.
-pub struct Valued {
-    pub customers: Vec<(
-        crate::rules::Verdict,
-        Option<crate::metrics::clv::CustomerInput>,
-    )>,
-    pub fitted: crate::metrics::clv::Fitted,
-}
-
-/// Judges every customer of `loaded` and fits the value model, for commands that rank
-/// customers or reasons by value (`horizon_days` sets the seasonal inputs' horizon).
-pub fn judge_and_value(loaded: &Loaded, dedupe: bool, horizon_days: f64) -> Result<Valued> {
-    use crate::metrics::clv;
-    let Loaded {
-        purchases,
-        as_of,
-        config,
-        ..
-    } = loaded;
-    let as_of = *as_of;
-    let (customers, _) = crate::rules::apply_rules_with(
-        purchases,
-        as_of,
-        crate::metrics::summary::period_start(as_of),
-        dedupe,
-        &config.rule_config(),
-        |h, j| clv::customer_input(h, as_of, j, horizon_days),
-    );
-    let inputs: Vec<_> = customers.iter().filter_map(|(_, c)| c.clone()).collect();
-    let fitted = clv::fit(&inputs).map_err(|e| {
-        anyhow::anyhow!(
-            "{}: cannot fit the lifetime-value model: {e}",
-            purchases.source
-        )
-    })?;
-    Ok(Valued { customers, fitted })
+/// [`Outcome::Alert`] when the rate is above the threshold, saying so on standard error
+/// unless quiet.
+pub fn alert(rate: Option<f64>, threshold: Option<f64>, quiet: bool) -> Outcome {
+    match (rate, threshold) {
+        (Some(rate), Some(limit)) if rate > limit => {
+            if !quiet {
+                eprintln!(
+                    "churn: alert: the defection rate {:.1}% is above --fail-above {:.1}%",
+                    rate * 100.0,
+                    limit * 100.0
+                );
+            }
+            Outcome::Alert
+        }
+        _ => Outcome::Done,
+    }
 }

@@ -5,10 +5,9 @@
 use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 
-use crate::cli::{InputArgs, OutputArgs};
-
-use crate::metrics::rate::{self, CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
-use crate::normalize::Purchases;
+use crate::analysis::{Analysis, Needs};
+use crate::cli::{self, InputArgs, OutputArgs};
+use crate::metrics::rate::{CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
 use crate::report::rate::{RateReport, RateView};
 use crate::report::{self, Format};
 
@@ -16,7 +15,8 @@ use crate::report::{self, Format};
 #[command(after_help = "\
 The defection rate of a period: of the customers active (or at risk) at its start, the share \
 defected at its end, both judged by the rules as of that date, as in `churn scan`. \
-Without --by: one row, the 12 months up to the as-of date.")]
+Without --by: one row, the summary's period (12 months up to the as-of date when the data \
+allow it).")]
 pub struct RateArgs {
     #[command(flatten)]
     pub input: InputArgs,
@@ -28,9 +28,10 @@ pub struct RateArgs {
     /// by first store (of their first visit) or by tenure (years as a customer)
     #[arg(long, value_enum, value_name = "GROUP")]
     pub by: Option<By>,
-    /// The period a rate is measured over
-    #[arg(long, value_enum, default_value_t = Period::Year, value_name = "LENGTH")]
-    pub period: Period,
+    /// The period a rate is measured over [default: the summary's: year, or quarter or
+    /// month when the data are too short for a year]
+    #[arg(long, value_enum, value_name = "LENGTH")]
+    pub period: Option<Period>,
     /// Cohorts by first-visit month or quarter (--by cohort, --cohorts)
     #[arg(long, value_enum, default_value_t, value_name = "UNIT")]
     pub cohort_unit: CohortUnit,
@@ -69,7 +70,7 @@ enum View {
 }
 
 impl RateArgs {
-    fn view(&self) -> View {
+    fn view(&self, default_period: Period) -> View {
         if self.cohorts {
             return View::Cohorts(self.cohort_unit);
         }
@@ -91,46 +92,40 @@ impl RateArgs {
         };
         View::Rates(RateQuery {
             dimension,
-            period: self.period,
+            period: self.period.unwrap_or(default_period),
             min_customers: self.min_customers,
         })
     }
 }
 
-pub fn run(args: &RateArgs) -> Result<()> {
-    let view = args.view();
-    let super::Loaded {
-        purchases,
-        as_of,
+pub fn run(args: &RateArgs, quiet: bool) -> Result<()> {
+    let output = args
+        .output
+        .resolve("rate", Format::Table, &report::TABULAR)?;
+    let config = cli::resolve(&args.input, None, None, quiet)?;
+    let analysis = Analysis::build(
         config,
-        headers,
-    } = super::load_purchases(&args.input)?;
+        &Needs {
+            value: output.format != Format::Csv,
+            ..Needs::default()
+        },
+    )?;
+    let view = args.view(analysis.period.length.unwrap_or(Period::Year));
     if let View::Rates(query) = &view {
-        require_column(&purchases, &headers, query.dimension)?;
+        require_column(&analysis, query.dimension)?;
     }
-    let rules = config.rule_config();
-    let dedupe = args.input.dedupe;
     let result = match view {
-        View::Rates(query) => RateView::Rates(rate::defection_rates(
-            &purchases, as_of, dedupe, &rules, &query,
-        )?),
-        View::Cohorts(unit) => RateView::Cohorts(rate::cohort_matrix(
-            &purchases, as_of, dedupe, &rules, unit,
-        )?),
-        View::Tenure => RateView::Tenure(rate::tenure_curve(&purchases, as_of, dedupe)?),
+        View::Rates(query) => RateView::Rates(analysis.rates(&query)?),
+        View::Cohorts(unit) => RateView::Cohorts(analysis.cohorts(unit)?),
+        View::Tenure => RateView::Tenure(analysis.tenure()?),
     };
-    let report = RateReport::new(&purchases.source, as_of, result);
-    let format = args.output.format();
-    args.output.write(format, |w| match format {
-        Format::Table => report::rate::table(&report, w),
-        Format::Csv | Format::Xlsx => report::rate::csv(&report, w),
-        Format::Json => report::rate::json(&report, w),
-        Format::Markdown => report::rate::markdown(&report, w),
-    })
+    let report = RateReport::new(analysis.summary.clone(), result);
+    output.render(&report, 0)
 }
 
 /// `--by store` (employee, category) needs that column in the input.
-fn require_column(purchases: &Purchases, headers: &[String], dimension: Dimension) -> Result<()> {
+fn require_column(analysis: &Analysis, dimension: Dimension) -> Result<()> {
+    let purchases = &analysis.purchases;
     let (present, flag) = match dimension {
         Dimension::Store | Dimension::FirstStore => (purchases.stores.is_some(), "--store-col"),
         Dimension::Employee => (purchases.employees.is_some(), "--employee-col"),
@@ -143,7 +138,8 @@ fn require_column(purchases: &Purchases, headers: &[String], dimension: Dimensio
             "{}: --by {name} needs a {name} column, and none was found; columns found: {}. \
              Map it with {flag} NAME",
             purchases.source,
-            headers
+            analysis
+                .headers
                 .iter()
                 .map(|h| format!("\"{h}\""))
                 .collect::<Vec<_>>()

@@ -1,11 +1,11 @@
-//! `churn rules`: print the effective defection rules as TOML.
+//! `churn rules`: print the effective defection rules and settings as TOML.
 
 use std::path::PathBuf;
 
 use anyhow::Result;
 use clap::Args;
 
-use crate::config::Config;
+use crate::config::ConfigFile;
 use crate::report;
 
 #[derive(Debug, Args)]
@@ -19,6 +19,6 @@ pub struct RulesArgs {
 }
 
 pub fn run(args: &RulesArgs) -> Result<()> {
-    let text = Config::load(args.config.as_deref())?.to_toml()?;
+    let text = ConfigFile::load(args.config.as_deref())?.to_toml()?;
     report::write_output(args.output.as_deref(), |w| w.write_all(text.as_bytes()))
 }

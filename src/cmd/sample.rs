@@ -60,7 +60,7 @@ fn parse_layout(text: &str) -> Result<Layouts, String> {
 }
 
 /// Writes each layout's export and truth into `dir`.
-fn write_layouts(layouts: &Layouts, dir: &std::path::Path) -> Result<()> {
+fn write_layouts(layouts: &Layouts, dir: &std::path::Path, quiet: bool) -> Result<()> {
     for &layout in &layouts.0 {
         let export = exports::export(layout)?;
         report::write_output(Some(&dir.join(layout.file_name())), |w| {
@@ -69,21 +69,23 @@ fn write_layouts(layouts: &Layouts, dir: &std::path::Path) -> Result<()> {
         report::write_output(Some(&dir.join(layout.truth_name())), |w| {
             exports::write_truth(&export.truth, w)
         })?;
-        eprintln!(
-            "churn: wrote {} ({} customers) to {}",
-            layout.file_name(),
-            export.truth.len(),
-            dir.display()
-        );
+        if !quiet {
+            eprintln!(
+                "churn: wrote {} ({} customers) to {}",
+                layout.file_name(),
+                export.truth.len(),
+                dir.display()
+            );
+        }
     }
     Ok(())
 }
 
-pub fn run(args: &SampleArgs) -> Result<()> {
+pub fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
     if let Some(layouts) = &args.layout {
         std::fs::create_dir_all(&args.output)
             .with_context(|| format!("{}: cannot create the directory", args.output.display()))?;
-        return write_layouts(layouts, &args.output);
+        return write_layouts(layouts, &args.output, quiet);
     }
     let cfg = SampleConfig {
         customers: args.customers,
@@ -113,11 +115,13 @@ pub fn run(args: &SampleArgs) -> Result<()> {
     report::write_output(Some(&args.output.join("truth.csv")), |w| {
         sample::write_truth(&data.truth, w)
     })?;
-    eprintln!(
-        "churn: wrote {} purchase lines of {} customers to {}",
-        data.lines.len(),
-        data.truth.len(),
-        args.output.display()
-    );
+    if !quiet {
+        eprintln!(
+            "churn: wrote {} purchase lines of {} customers to {}",
+            data.lines.len(),
+            data.truth.len(),
+            args.output.display()
+        );
+    }
     Ok(())
 }

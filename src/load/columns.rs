@@ -53,14 +53,19 @@ impl Serialize for Role {
 }
 
 impl Role {
-    /// The columns of a purchases file, in the order they are shown.
-    pub const PURCHASE: [Role; 16] = [
+    /// The main columns of a purchases file, in the order they are shown.
+    pub const PURCHASE: [Role; 6] = [
         Role::Customer,
         Role::Date,
         Role::Amount,
         Role::Store,
         Role::Employee,
         Role::Category,
+    ];
+
+    /// The other columns of a purchases file: how a line's amount is made and what the
+    /// line is. Opening a table with [`Role::PURCHASE`] maps these too.
+    pub const LINE: [Role; 10] = [
         Role::Quantity,
         Role::Price,
         Role::Discount,
@@ -137,10 +142,11 @@ impl Role {
         }
     }
 
-    /// Roles every file of its kind must have. A purchases file without an amount is a
-    /// visit log: it loads, and says it has no amounts.
+    /// The roles churn's analysis is built on. A purchases file needs only the customer
+    /// and the date: without an amount it is a visit log, which loads and says it has no
+    /// amounts (see [`super::pick`]).
     pub fn required(self) -> bool {
-        matches!(self, Role::Customer | Role::Date)
+        matches!(self, Role::Customer | Role::Date | Role::Amount)
     }
 }
 
@@ -300,7 +306,11 @@ impl ColumnNames {
 
     /// Values set here win over `base`.
     pub fn or(mut self, base: &ColumnNames) -> ColumnNames {
-        for role in Role::PURCHASE.iter().chain(&Role::FEEDBACK) {
+        for role in Role::PURCHASE
+            .iter()
+            .chain(&Role::LINE)
+            .chain(&Role::FEEDBACK)
+        {
             let slot = self.slot_mut(*role);
             if slot.is_none() {
                 slot.clone_from(base.slot(*role));

@@ -108,7 +108,7 @@ fn example(values: &[&str], test: impl Fn(&str) -> bool) -> String {
 pub fn map_purchase_columns(s: &Sniffed, explicit: &ColumnNames) -> Result<ColumnMap> {
     let normalized: Vec<String> = s.headers.iter().map(|h| normalize_header(h)).collect();
     let mut map = ColumnMap::default();
-    for role in Role::PURCHASE {
+    for role in Role::PURCHASE.into_iter().chain(Role::LINE) {
         if let Some(name) = explicit.get(role) {
             let index = explicit_index(s.file, s.headers, role, name, false)?;
             map.picks.push(Pick {

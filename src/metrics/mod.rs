@@ -1,7 +1,9 @@
 //! Metrics: figures computed from the rules' verdicts. Pure: typed results, no output.
 
 pub mod btyd;
+pub mod changes;
 pub mod clv;
+pub mod contacts;
 pub mod rate;
 pub mod reasons;
 pub mod segment;

@@ -32,8 +32,11 @@
 //! period ending that day.
 //!
 //! **Cohort retention**: customers by the month (quarter) of their first visit; for each
-//! month (quarter) since, the share not defected at its last day, judged as of that day.
-//! The share can rise again: a customer judged defected who comes back is active again.
+//! month (quarter) since, the share *retained*: not judged defected at the last day of
+//! that month or of any month before it, each judged as of that day. Retention never
+//! rises. A customer judged defected who comes back is counted apart, as *returned*
+//! (defected at an earlier month end, not defected at this one): a win-back, not
+//! retention.
 //!
 //! **Tenure curve**: net revenue per customer in their 1st, 2nd, 3rd… year since their
 //! first visit (year *n* runs from the first visit's date *n* − 1 years later up to the
@@ -73,7 +76,8 @@ mod col {
     pub const DEFECTED: &str = "defected";
     pub const COHORT: &str = "cohort";
     pub const SINCE: &str = "since";
-    pub const ACTIVE: &str = "active";
+    pub const RETAINED: &str = "retained";
+    pub const RETURNED: &str = "returned";
     pub const TENURE_YEAR: &str = "tenure_year";
     pub const REVENUE: &str = "revenue";
     pub const VISITED: &str = "visited";
@@ -95,6 +99,24 @@ impl Period {
             Period::Month => 1,
             Period::Quarter => 3,
             Period::Year => 12,
+        }
+    }
+
+    /// "Annual", for "annual defection rate".
+    pub fn adjective(self) -> &'static str {
+        match self {
+            Period::Month => "Monthly",
+            Period::Quarter => "Quarterly",
+            Period::Year => "Annual",
+        }
+    }
+
+    /// "a year", as a rate's unit.
+    pub fn per(self) -> &'static str {
+        match self {
+            Period::Month => "a month",
+            Period::Quarter => "a quarter",
+            Period::Year => "a year",
         }
     }
 
@@ -283,6 +305,8 @@ pub struct RateTable {
     /// The value bands' cut points (`--by value` only).
     pub value_bands: Option<ValueBands>,
     pub rows: Vec<RateRow>,
+    /// Caveats about the rows, in words; every format shows them.
+    pub warnings: Vec<String>,
 }
 
 /// Computes the defection rate of `query.period` up to `as_of`, by `query.dimension`.
@@ -423,7 +447,7 @@ pub fn defection_rates(
         })
         .collect();
     sort_rows(&mut rows, query.dimension);
-    Ok(RateTable {
+    let mut table = RateTable {
         dimension: query.dimension.column(),
         kind: query.dimension,
         new_days: config.history.new_days,
@@ -433,7 +457,37 @@ pub fn defection_rates(
         data_start: data_start.map(to_date),
         value_bands,
         rows,
-    })
+        warnings: Vec::new(),
+    };
+    table.warnings.extend(early_rows(&table));
+    Ok(table)
+}
+
+/// Trend rows whose period starts before the rules can judge anyone: every customer is
+/// new then, so counts as active at the start, and the rate looks higher than it is.
+fn early_rows(t: &RateTable) -> Option<String> {
+    let Dimension::Trend(_) = t.kind else {
+        return None;
+    };
+    let data_start = t.data_start?;
+    let new_days = i64::from(t.new_days);
+    let early: Vec<&str> = t
+        .rows
+        .iter()
+        .filter(|r| (r.period_start - data_start).num_days() < new_days)
+        .map(|r| r.group.as_str())
+        .collect();
+    let (first, last) = (early.first()?, early.last()?);
+    let rows = if first == last {
+        first.to_string()
+    } else {
+        format!("{first} to {last}")
+    };
+    Some(format!(
+        "{rows}: the period starts less than {} days after the data begins ({data_start}), \
+         so every customer counts as active at its start (too new to judge)",
+        t.new_days
+    ))
 }
 
 /// Customers active at the start, defected at the end and the revenue lost, by group:
@@ -536,8 +590,8 @@ fn periods(query: &RateQuery, as_of: Day, data_start: Option<Day>) -> Vec<(Day, 
         .collect()
 }
 
-/// The first date in the data up to `as_of`.
-fn first_day(purchases: &Purchases, as_of: Day) -> Option<Day> {
+/// The first day in the data, up to `as_of`.
+pub fn first_day(purchases: &Purchases, as_of: Day) -> Option<Day> {
     purchases
         .days()
         .iter()
@@ -670,12 +724,15 @@ pub struct CohortCell {
     pub date: NaiveDate,
     /// Customers of the cohort.
     pub customers: u64,
-    /// Of those, not defected on `date`.
-    pub active: u64,
-    pub share_active: f64,
+    /// Of those, not judged defected on `date` nor at any earlier month (quarter) end.
+    pub retained: u64,
+    pub share_retained: f64,
+    /// Judged defected at an earlier month (quarter) end, and not defected on `date`.
+    pub returned: u64,
 }
 
-/// Cohorts by first visit × months (quarters) since: the share still not defected.
+/// Cohorts by first visit × months (quarters) since: the share retained (never judged
+/// defected so far), and the customers who came back after being judged defected.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CohortMatrix {
     pub unit: CohortUnit,
@@ -705,73 +762,88 @@ pub fn cohort_matrix(
         };
         let cohort = unit.index(first);
         let from = usize::try_from(cohort - base).unwrap_or(0).min(ends.len());
-        let steps: Vec<bool> = ends[from..]
+        // (retained, returned) at each step.
+        let mut lost = false;
+        let steps: Vec<(bool, bool)> = ends[from..]
             .iter()
-            .map(|&e| look_at(h, e, config, false).is_some_and(|l| l.status != Status::Defected))
+            .map(|&e| {
+                let defected =
+                    look_at(h, e, config, false).is_none_or(|l| l.status == Status::Defected);
+                let step = (!lost && !defected, lost && !defected);
+                lost |= defected;
+                step
+            })
             .collect();
         (cohort, steps)
     });
-    let (mut cohorts, mut since, mut active) = (Vec::new(), Vec::new(), Vec::new());
+    let mut columns = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for (cohort, steps) in &per_customer {
-        for (k, &a) in steps.iter().enumerate() {
-            cohorts.push(*cohort);
-            since.push(k as u32);
-            active.push(a);
+        for (k, &(retained, returned)) in steps.iter().enumerate() {
+            columns.0.push(*cohort);
+            columns.1.push(k as u32);
+            columns.2.push(retained);
+            columns.3.push(returned);
         }
     }
-    let sums = count_by_cohort(cohorts, since, active).context("counting customers by cohort")?;
+    let sums = count_by_cohort(columns).context("counting customers by cohort")?;
     let cells = sums
         .into_iter()
-        .map(|(c, k, customers, active)| CohortCell {
+        .map(|(c, k, customers, retained, returned)| CohortCell {
             cohort: unit.label(c),
             since: k,
             date: to_date(unit.end(c + k as i32)),
             customers,
-            active,
-            share_active: if customers == 0 {
+            retained,
+            share_retained: if customers == 0 {
                 0.0
             } else {
-                active as f64 / customers as f64
+                retained as f64 / customers as f64
             },
+            returned,
         })
         .collect();
     Ok(CohortMatrix { unit, cells })
 }
 
-/// Customers and those not defected by (cohort, step), in that order:
-/// (cohort, step, customers, active). One input row per customer and step.
+/// One input row per customer and step: cohort, step, retained, returned.
+type CohortColumns = (Vec<i32>, Vec<u32>, Vec<bool>, Vec<bool>);
+
+/// Customers, retained and returned of one (cohort, step).
+type CohortSum = (i32, u32, u64, u64, u64);
+
+/// Sums [`CohortColumns`] by (cohort, step), in that order.
 fn count_by_cohort(
-    cohorts: Vec<i32>,
-    since: Vec<u32>,
-    active: Vec<bool>,
-) -> PolarsResult<Vec<(i32, u32, u64, u64)>> {
+    (cohorts, since, retained, returned): CohortColumns,
+) -> PolarsResult<Vec<CohortSum>> {
+    let sum = |name: &str| col(name).cast(DataType::UInt64).sum().alias(name);
     let sums = DataFrame::new_infer_height(vec![
         Column::new(col::COHORT.into(), cohorts),
         Column::new(col::SINCE.into(), since),
-        Column::new(col::ACTIVE.into(), active),
+        Column::new(col::RETAINED.into(), retained),
+        Column::new(col::RETURNED.into(), returned),
     ])?
     .lazy()
     .group_by([col(col::COHORT), col(col::SINCE)])
     .agg([
         len().cast(DataType::UInt64).alias(col::CUSTOMERS),
-        col(col::ACTIVE)
-            .cast(DataType::UInt64)
-            .sum()
-            .alias(col::ACTIVE),
+        sum(col::RETAINED),
+        sum(col::RETURNED),
     ])
     .sort([col::COHORT, col::SINCE], SortMultipleOptions::default())
     .collect()?;
     let cohort = sums.column(col::COHORT)?.i32()?;
     let since = sums.column(col::SINCE)?.u32()?;
     let n = sums.column(col::CUSTOMERS)?.u64()?;
-    let active = sums.column(col::ACTIVE)?.u64()?;
+    let retained = sums.column(col::RETAINED)?.u64()?;
+    let returned = sums.column(col::RETURNED)?.u64()?;
     Ok((0..sums.height())
         .map(|i| {
             (
                 cohort.get(i).unwrap_or(0),
                 since.get(i).unwrap_or(0),
                 n.get(i).unwrap_or(0),
-                active.get(i).unwrap_or(0),
+                retained.get(i).unwrap_or(0),
+                returned.get(i).unwrap_or(0),
             )
         })
         .collect())

@@ -1,12 +1,25 @@
-//! The scan summary: what happened to the rows, how many customers are active, at risk
-//! or defected, the defection rate and the revenue behind it.
+//! The summary every command shows, one definition per figure: what happened to the
+//! rows, how many customers are active, at risk or defected, the defection rate, and the
+//! revenue and value behind it. Its JSON form is the contract for machines: every
+//! command's `--format json` has this `summary` object, with the same keys and values.
+//!
+//! **The period.** The defection rate is measured over the longest of 12, 3 or 1 months
+//! up to the as-of date that leaves some history before its start (at least 3 months of
+//! data before a 12- or 3-month period, 1 month before a 1-month period), so a customer
+//! counted at the start has been seen before it. With less data there is no rate.
+//!
+//! **Revenue lost** is the net revenue, over the last 12 months (or over the months of
+//! data when there are fewer), of the customers who defected in the period: those counted
+//! in the defection rate's numerator. **Revenue at risk** is the same for the customers at
+//! risk now. Figures are "a year" only when 12 months of data lie behind them.
 
 use chrono::NaiveDate;
 use serde::Serialize;
 
 use crate::history::GroupCounts;
-use crate::normalize::RowCounts;
+use crate::metrics::rate::Period as Length;
 use crate::normalize::date::to_date;
+use crate::normalize::{Day, RowCounts};
 use crate::rules::{RuleId, Status, Verdict};
 use crate::stats::wilson;
 
@@ -37,105 +50,246 @@ pub struct ReasonCount {
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct StatusCount {
-    pub status: Status,
-    pub customers: u64,
-    pub share: f64,
-}
-
-#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct RuleCount {
     pub rule: RuleId,
     pub customers: u64,
 }
 
-/// The defection rate: of the customers active (not defected) at the start of the
-/// period, the share that had defected by its end, both judged by the same rules.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct DefectionRate {
-    pub period_start: NaiveDate,
-    pub period_end: NaiveDate,
-    /// Customers active or at risk at the start.
-    pub customers: u64,
-    pub defected: u64,
-    pub rate: f64,
-    /// 95% Wilson score interval.
-    pub low: f64,
-    pub high: f64,
+/// The period the defection rate is measured over, and the data behind it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Period {
+    /// The first day of the data (of identified customers, up to the as-of date).
+    pub data_start: Option<Day>,
+    /// Whole months from `data_start` to the as-of date.
+    pub months_of_data: u32,
+    /// The rate's period: its first day and length; `None` with too little data.
+    pub start: Option<Day>,
+    pub length: Option<Length>,
+    pub end: Day,
 }
 
+/// The periods the rate can be measured over, longest first, with the months of data
+/// each needs before its start.
+const PERIODS: [(Length, u32); 3] = [(Length::Year, 3), (Length::Quarter, 3), (Length::Month, 1)];
+
+impl Period {
+    /// The period ending `as_of` for data starting `data_start`.
+    pub fn new(data_start: Option<Day>, as_of: Day) -> Period {
+        // The data cover whole days: 2026-02-01 to 2026-10-31 is 9 months.
+        let months_of_data = data_start.map_or(0, |s| whole_months(s, as_of + 1));
+        let length = PERIODS
+            .iter()
+            .find(|(length, before)| months_of_data >= length.months() + before)
+            .map(|&(length, _)| length);
+        Period {
+            data_start,
+            months_of_data,
+            start: length.map(|l| l.start(as_of)),
+            length,
+            end: as_of,
+        }
+    }
+
+    /// The period of the same `length` ending `as_of` (to compare with another date).
+    pub fn with_length(data_start: Option<Day>, as_of: Day, length: Option<Length>) -> Period {
+        Period {
+            start: length.map(|l| l.start(as_of)),
+            length,
+            end: as_of,
+            ..Period::new(data_start, as_of)
+        }
+    }
+
+    /// Whether revenue figures cover a whole year.
+    pub fn full_year(&self) -> bool {
+        self.months_of_data >= 12
+    }
+
+    /// The months behind the revenue figures: 12, or the months of data when fewer.
+    pub fn revenue_months(&self) -> u32 {
+        self.months_of_data.min(12)
+    }
+}
+
+/// Whole calendar months from `from` to `to`: 2026-01-31 to 2026-10-31 is 9.
+fn whole_months(from: Day, to: Day) -> u32 {
+    use chrono::Datelike;
+    let (a, b) = (to_date(from), to_date(to));
+    let months = (b.year() - a.year()) * 12 + b.month() as i32
+        - a.month() as i32
+        - i32::from(b.day() < a.day());
+    months.max(0) as u32
+}
+
+/// The value figures: what a regular is worth, what defection costs. Counted over
+/// [`ValueFigures::horizon_years`], discounted, with the margin.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ValueFigures {
+    pub horizon_years: f64,
+    pub annual_discount: f64,
+    pub margin: f64,
+    /// Mean value of an active customer with 12+ visits in the last 12 months.
+    pub regular_worth: Option<f64>,
+    pub regulars: u64,
+    /// The value the period's defectors would have brought, had they kept coming.
+    pub value_lost: f64,
+    /// The same for the customers at risk now.
+    pub value_at_risk: f64,
+    /// The models behind the figures.
+    pub model: String,
+    pub converged: bool,
+}
+
+/// The summary of one analysis. See the module documentation for each definition.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct Summary {
     pub source: String,
     pub as_of: NaiveDate,
-    pub rows: RowSummary,
+    /// The defection rate's period (`null` with too little data for one).
+    pub period_start: Option<NaiveDate>,
+    pub period_end: NaiveDate,
+    pub period_months: Option<u32>,
+    pub data_start: Option<NaiveDate>,
+    pub months_of_data: u32,
     pub customers: u64,
-    pub statuses: Vec<StatusCount>,
+    pub active: u64,
+    pub at_risk: u64,
+    pub defected: u64,
+    /// Customers active or at risk at the period's start: the rate's denominator.
+    pub period_customers: u64,
+    /// Of those, defected at its end: the rate's numerator.
+    pub period_defectors: u64,
+    pub defection_rate: Option<f64>,
+    /// 95% Wilson score interval.
+    pub defection_rate_low: Option<f64>,
+    pub defection_rate_high: Option<f64>,
+    /// The months the revenue figures cover: 12, or the months of data when fewer.
+    pub revenue_months: u32,
+    /// Net revenue of all customers over those months.
+    pub revenue: f64,
+    pub revenue_lost: f64,
+    pub revenue_at_risk: f64,
+    /// How money is labelled (`null` when the export gives no sign of it).
+    pub currency: Option<String>,
+    /// `null` when the value figures are not available (see `warnings`).
+    pub value: Option<ValueFigures>,
     /// Flagged customers by the rule that decided their status.
-    pub rules: Vec<RuleCount>,
-    /// None when no customer was active at the start of the period.
-    pub defection_rate: Option<DefectionRate>,
-    /// Last-12-month net revenue of all customers.
-    pub revenue_12m: f64,
-    /// Last-12-month net revenue of defected customers: revenue lost per year.
-    pub revenue_lost_12m: f64,
-    /// Last-12-month net revenue of at-risk customers: revenue at risk per year.
-    pub revenue_at_risk_12m: f64,
-    /// Lifetime-value headline figures (see `churn clv`), or why they are missing.
-    pub value: ValueSummary,
-}
-
-/// The lifetime-value figures of the scan summary.
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
-pub struct ValueSummary {
-    pub headline: Option<crate::metrics::clv::Headline>,
-    /// Why there are no figures (e.g. the model could not be fitted).
-    pub unavailable: Option<String>,
-}
-
-impl ValueSummary {
-    /// The headline figures from a fitted model, or why there are none: a model that
-    /// cannot be fitted says so instead of failing the command.
-    pub fn new(
-        fitted: Result<&crate::metrics::clv::Fitted, &crate::metrics::btyd::ClvError>,
-        inputs: &[crate::metrics::clv::CustomerInput],
-        settings: &crate::metrics::clv::Settings,
-    ) -> ValueSummary {
-        match fitted
-            .map_err(|e| e.to_string())
-            .and_then(|f| f.headline(inputs, settings).map_err(|e| e.to_string()))
-        {
-            Ok(headline) => ValueSummary {
-                headline: Some(headline),
-                unavailable: None,
-            },
-            Err(e) => ValueSummary {
-                headline: None,
-                unavailable: Some(format!("the lifetime-value model could not be fitted: {e}")),
-            },
-        }
-    }
+    pub flagged_by: Vec<RuleCount>,
+    pub rows: RowSummary,
+    /// Caveats about the figures above, in words.
+    pub warnings: Vec<String>,
 }
 
 impl Summary {
     pub fn count(&self, status: Status) -> u64 {
-        self.statuses
-            .iter()
-            .find(|s| s.status == status)
-            .map_or(0, |s| s.customers)
+        match status {
+            Status::Active => self.active,
+            Status::AtRisk => self.at_risk,
+            Status::Defected => self.defected,
+        }
+    }
+
+    /// A status' share of all customers.
+    pub fn share(&self, status: Status) -> f64 {
+        if self.customers == 0 {
+            0.0
+        } else {
+            self.count(status) as f64 / self.customers as f64
+        }
+    }
+
+    /// Whether the revenue figures cover a whole year.
+    pub fn full_year(&self) -> bool {
+        self.revenue_months >= 12
     }
 }
 
-/// Sums up a scan.
+/// Whether a customer counts in the period's defection rate: active or at risk at its
+/// start, and (then) whether defected at its end.
+pub fn in_period(v: &Verdict) -> (bool, bool) {
+    let counted = v.status_at_start.is_some_and(|s| s != Status::Defected);
+    (counted, counted && v.judgement.status == Status::Defected)
+}
+
+/// Sums up an analysis. The value figures, currency and warnings are the caller's to
+/// add.
 pub fn summarize(
     source: &str,
-    as_of: NaiveDate,
-    period_start: NaiveDate,
+    period: &Period,
     rows: &RowCounts,
     grouped: &GroupCounts,
-    verdicts: &[Verdict],
-    value: ValueSummary,
+    verdicts: &[&Verdict],
 ) -> Summary {
+    let count = |status: Status| {
+        verdicts
+            .iter()
+            .filter(|v| v.judgement.status == status)
+            .count() as u64
+    };
+    let mut flagged_by: Vec<RuleCount> = RuleId::ALL
+        .iter()
+        .map(|&rule| RuleCount {
+            rule,
+            customers: verdicts
+                .iter()
+                .filter(|v| v.judgement.rule == Some(rule))
+                .count() as u64,
+        })
+        .collect();
+    flagged_by.retain(|r| r.customers > 0);
+
+    let (mut base, mut defectors, mut revenue_lost) = (0u64, 0u64, 0.0);
+    for v in verdicts {
+        let (counted, defected) = in_period(v);
+        base += u64::from(counted);
+        if defected {
+            defectors += 1;
+            revenue_lost += v.judgement.figures.revenue_12m;
+        }
+    }
+    let rate = (base > 0 && period.start.is_some()).then(|| {
+        let (low, high) = wilson(defectors, base, 1.959_964);
+        (defectors as f64 / base as f64, low, high)
+    });
+    let revenue_of = |status: Option<Status>| -> f64 {
+        verdicts
+            .iter()
+            .filter(|v| status.is_none_or(|s| v.judgement.status == s))
+            .map(|v| v.judgement.figures.revenue_12m)
+            .sum::<f64>()
+            + 0.0
+    };
+    Summary {
+        source: source.to_string(),
+        as_of: to_date(period.end),
+        period_start: period.start.map(to_date),
+        period_end: to_date(period.end),
+        period_months: period.length.map(Length::months),
+        data_start: period.data_start.map(to_date),
+        months_of_data: period.months_of_data,
+        customers: verdicts.len() as u64,
+        active: count(Status::Active),
+        at_risk: count(Status::AtRisk),
+        defected: count(Status::Defected),
+        period_customers: base,
+        period_defectors: defectors,
+        defection_rate: rate.map(|r| r.0),
+        defection_rate_low: rate.map(|r| r.1),
+        defection_rate_high: rate.map(|r| r.2),
+        revenue_months: period.revenue_months(),
+        revenue: revenue_of(None),
+        revenue_lost: revenue_lost + 0.0,
+        revenue_at_risk: revenue_of(Some(Status::AtRisk)),
+        currency: None,
+        value: None,
+        flagged_by,
+        rows: row_summary(rows, grouped),
+        warnings: Vec::new(),
+    }
+}
+
+/// Every row accounted for.
+fn row_summary(rows: &RowCounts, grouped: &GroupCounts) -> RowSummary {
     let mut reasons: Vec<ReasonCount> = Vec::new();
     for r in &rows.skipped {
         // Group by the kind of problem, not the value: `column "amount": "x" is not...`
@@ -149,99 +303,20 @@ pub fn summarize(
         }
     }
     reasons.sort_by(|a, b| b.rows.cmp(&a.rows).then(a.reason.cmp(&b.reason)));
-    let duplicates_dropped = if grouped.duplicates_dropped {
-        grouped.duplicates
-    } else {
-        0
-    };
-    let row_summary = RowSummary {
+    RowSummary {
         read: rows.read,
         used: grouped.used,
         anonymous: rows.anonymous,
         duplicates: grouped.duplicates,
-        duplicates_dropped,
+        duplicates_dropped: if grouped.duplicates_dropped {
+            grouped.duplicates
+        } else {
+            0
+        },
         skipped: rows.skipped.len() as u64,
         after_as_of: grouped.after_as_of,
         refund_lines: grouped.refund_lines,
         skipped_reasons: reasons,
-    };
-
-    let customers = verdicts.len() as u64;
-    let statuses = Status::ALL
-        .iter()
-        .map(|&status| {
-            let n = verdicts
-                .iter()
-                .filter(|v| v.judgement.status == status)
-                .count() as u64;
-            StatusCount {
-                status,
-                customers: n,
-                share: if customers == 0 {
-                    0.0
-                } else {
-                    n as f64 / customers as f64
-                },
-            }
-        })
-        .collect();
-    let rules = RuleId::ALL
-        .iter()
-        .map(|&rule| RuleCount {
-            rule,
-            customers: verdicts
-                .iter()
-                .filter(|v| v.judgement.rule == Some(rule))
-                .count() as u64,
-        })
-        .filter(|r| r.customers > 0)
-        .collect();
-
-    let at_start: Vec<&Verdict> = verdicts
-        .iter()
-        .filter(|v| v.status_at_start.is_some_and(|s| s != Status::Defected))
-        .collect();
-    let defected = at_start
-        .iter()
-        .filter(|v| v.judgement.status == Status::Defected)
-        .count() as u64;
-    let base = at_start.len() as u64;
-    let defection_rate = (base > 0).then(|| {
-        let (low, high) = wilson(defected, base, 1.959_964);
-        DefectionRate {
-            period_start,
-            period_end: as_of,
-            customers: base,
-            defected,
-            rate: defected as f64 / base as f64,
-            low,
-            high,
-        }
-    });
-    let revenue_of = |status: Status| -> f64 {
-        verdicts
-            .iter()
-            .filter(|v| v.judgement.status == status)
-            .map(|v| v.judgement.figures.revenue_12m)
-            .sum::<f64>()
-            + 0.0
-    };
-    Summary {
-        source: source.to_string(),
-        as_of,
-        rows: row_summary,
-        customers,
-        statuses,
-        rules,
-        defection_rate,
-        revenue_12m: verdicts
-            .iter()
-            .map(|v| v.judgement.figures.revenue_12m)
-            .sum::<f64>()
-            + 0.0,
-        revenue_lost_12m: revenue_of(Status::Defected),
-        revenue_at_risk_12m: revenue_of(Status::AtRisk),
-        value,
     }
 }
 
@@ -271,19 +346,19 @@ fn reason_kind(reason: &str) -> String {
     out
 }
 
-/// The first day of the period that ends on `as_of`: the same date a year earlier.
-pub fn period_start(as_of: crate::normalize::Day) -> crate::normalize::Day {
+/// The first day of the year that ends on `as_of`: the same date a year earlier.
+pub fn period_start(as_of: Day) -> Day {
     crate::rules::seasonal::year_before(as_of)
-}
-
-/// Shorthand for tests and reports.
-pub fn date(day: crate::normalize::Day) -> NaiveDate {
-    to_date(day)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::normalize::date::to_day;
+
+    fn day(text: &str) -> Day {
+        to_day(text.parse().unwrap())
+    }
 
     #[test]
     fn reasons_are_grouped_by_kind() {
@@ -295,5 +370,26 @@ mod tests {
             reason_kind("expected 6 fields as in the header, found 7"),
             "expected 6 fields as in the header, found 7"
         );
+    }
+
+    #[test]
+    fn the_period_leaves_history_before_its_start() {
+        let as_of = day("2026-10-31");
+        let p = Period::new(Some(day("2024-11-01")), as_of);
+        assert_eq!((p.months_of_data, p.length), (24, Some(Length::Year)));
+        assert_eq!(p.start, Some(day("2025-10-31")));
+        assert!(p.full_year());
+        // 9 months of data: a quarter, and revenue over the 9 months.
+        let p = Period::new(Some(day("2026-02-01")), as_of);
+        assert_eq!((p.months_of_data, p.length), (9, Some(Length::Quarter)));
+        assert_eq!(p.start, Some(day("2026-07-31")));
+        assert_eq!(p.revenue_months(), 9);
+        assert!(!p.full_year());
+        // 14 months: not yet 3 months before a year.
+        let p = Period::new(Some(day("2025-08-25")), as_of);
+        assert_eq!((p.months_of_data, p.length), (14, Some(Length::Quarter)));
+        let p = Period::new(Some(day("2026-10-01")), as_of);
+        assert_eq!((p.months_of_data, p.length), (1, None));
+        assert_eq!(Period::new(None, as_of).start, None);
     }
 }

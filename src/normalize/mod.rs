@@ -220,6 +220,7 @@ impl UsedColumns {
             // The roles that change what is read, but not those shown in the amount.
             others: Role::PURCHASE
                 .into_iter()
+                .chain(Role::LINE)
                 .filter(|r| {
                     !matches!(
                         r,

@@ -2,15 +2,17 @@
 
 use std::io::{self, Write};
 
+use super::markdown::cell;
+
 use chrono::NaiveDate;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{SCHEMA_VERSION, count, money};
-use crate::metrics::clv::{CustomerInput, CustomerValue, DAYS_PER_YEAR, Headline, Model, Values};
-use crate::normalize::{Day, Purchases, date::to_date};
+use super::{SCHEMA_VERSION, count};
+use crate::metrics::Summary;
+use crate::metrics::clv::{CustomerValue, DAYS_PER_YEAR, Model, Settings};
 use crate::rules::Status;
 
 /// One customer's row: who they are, then their value.
@@ -28,27 +30,26 @@ pub struct ClvReport {
     pub schema_version: u32,
     pub source: String,
     pub as_of: NaiveDate,
-    pub horizon_days: f64,
+    /// The summary every command shares (its value figures are over ten years).
+    pub summary: Summary,
+    /// The customers' values below: over this horizon, with these settings.
+    pub settings: Settings,
     pub model: Model,
-    pub headline: Headline,
     pub customers: Vec<ClvRow>,
 }
 
 impl ClvReport {
     /// Rows sorted by lifetime value, highest first, then customer id.
     pub fn new(
-        purchases: &Purchases,
-        as_of: Day,
-        inputs: &[CustomerInput],
-        values: Values,
+        summary: Summary,
+        settings: Settings,
+        model: Model,
+        customers: impl Iterator<Item = (String, Status, CustomerValue)>,
     ) -> ClvReport {
-        let mut customers: Vec<ClvRow> = values
-            .customers
-            .into_iter()
-            .zip(inputs)
-            .map(|(value, c)| ClvRow {
-                customer_id: purchases.customers.name(value.customer).to_string(),
-                status: c.status,
+        let mut customers: Vec<ClvRow> = customers
+            .map(|(customer_id, status, value)| ClvRow {
+                customer_id,
+                status,
                 value,
             })
             .collect();
@@ -60,18 +61,18 @@ impl ClvReport {
         });
         ClvReport {
             schema_version: SCHEMA_VERSION,
-            source: purchases.source.clone(),
-            as_of: to_date(as_of),
-            horizon_days: values.headline.settings.horizon_days,
-            model: values.model,
-            headline: values.headline,
+            source: summary.source.clone(),
+            as_of: summary.as_of,
+            summary,
+            settings,
+            model,
             customers,
         }
     }
 
     /// "1 year", "26 weeks", "184 days".
     pub fn horizon(&self) -> String {
-        let d = self.horizon_days;
+        let d = self.settings.horizon_days;
         let years = d / DAYS_PER_YEAR;
         if (years - years.round()).abs() < 1e-9 && years >= 1.0 {
             format!(
@@ -86,43 +87,19 @@ impl ClvReport {
         }
     }
 
-    /// The headline and model as (label, text) lines.
+    /// The shared summary's figures, then the model, as (label, text) lines.
     pub fn summary_lines(&self) -> Vec<(&'static str, String)> {
-        let h = &self.headline;
-        let s = &h.settings;
+        let s = &self.settings;
         let bg = &self.model.bgnbd;
-        let assumptions = format!(
-            "discount {:.0}% a year, margin {:.0}% of revenue",
-            s.annual_discount * 100.0,
-            s.margin * 100.0
-        );
         let mut lines = vec![("as of", self.as_of.to_string())];
+        lines.extend(super::summary::figure_lines(&self.summary));
         lines.push((
-            "a regular is worth",
-            match h.regular_worth_10y {
-                Some(w) => format!(
-                    "{} over ten years ({assumptions}; mean of the {} active customers with {}+ visits in the last 12 months)",
-                    money(w),
-                    count(h.regulars as u64),
-                    crate::metrics::clv::REGULAR_VISITS_12M
-                ),
-                None => "no regulars (active, 12+ visits in the last 12 months) to value".into(),
-            },
-        ));
-        lines.push((
-            "value lost",
+            "values below",
             format!(
-                "{} over {} with the defected customers, had they kept coming ({assumptions})",
-                money(h.value_lost),
-                self.horizon()
-            ),
-        ));
-        lines.push((
-            "value at risk",
-            format!(
-                "{} over {} in at-risk customers ({assumptions})",
-                money(h.value_at_risk),
-                self.horizon()
+                "over {}, discounted {:.0}% a year, margin {:.0}% of revenue",
+                self.horizon(),
+                s.annual_discount * 100.0,
+                s.margin * 100.0
             ),
         ));
         lines.push((
@@ -152,7 +129,7 @@ impl ClvReport {
                 ),
                 None => format!(
                     "not fitted (too few repeat customers with positive spend); {} per visit for everyone",
-                    money(self.model.population_spend)
+                    super::summary::amount(&self.summary, self.model.population_spend)
                 ),
             },
         ));
@@ -202,7 +179,7 @@ pub fn csv(report: &ClvReport, w: &mut dyn Write) -> io::Result<()> {
 
 pub fn table(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "churn clv: {}", report.source)?;
-    writeln!(w, "{}", super::table::summary_table(report.summary_lines()))?;
+    super::table::write(w, &mut super::table::summary_table(report.summary_lines()))?;
     writeln!(
         w,
         "\nMost valuable customers over {} ({} of {}):",
@@ -228,20 +205,23 @@ pub fn table(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<
         table.add_row(vec![
             Cell::new(&c.customer_id),
             Cell::new(c.status.label()),
-            right(money(c.value.historical_revenue)),
+            right(super::summary::amount(
+                &report.summary,
+                c.value.historical_revenue,
+            )),
             right(format!("{:.1}", c.value.predicted_visits)),
             right(format!("{:.2}", c.value.p_alive)),
-            right(money(c.value.clv)),
+            right(super::summary::amount(&report.summary, c.value.clv)),
             Cell::new(c.value.correction.unwrap_or("")),
         ]);
     }
-    writeln!(w, "{table}")
+    super::table::write(w, &mut table)
 }
 
 pub fn markdown(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "# churn clv: {}\n", report.source)?;
+    writeln!(w, "# churn clv: {}\n", cell(&report.source))?;
     for (label, text) in report.summary_lines() {
-        writeln!(w, "- **{label}**: {text}")?;
+        writeln!(w, "- **{label}**: {}", cell(&text))?;
     }
     writeln!(
         w,
@@ -257,14 +237,34 @@ pub fn markdown(report: &ClvReport, limit: usize, w: &mut dyn Write) -> io::Resu
         writeln!(
             w,
             "| {} | {} | {} | {:.1} | {:.2} | {} | {} |",
-            c.customer_id.replace('|', "\\|"),
+            cell(&c.customer_id),
             c.status.label(),
-            money(c.value.historical_revenue),
+            super::summary::amount(&report.summary, c.value.historical_revenue),
             c.value.predicted_visits,
             c.value.p_alive,
-            money(c.value.clv),
+            super::summary::amount(&report.summary, c.value.clv),
             c.value.correction.unwrap_or("")
         )?;
     }
     Ok(())
+}
+
+impl super::Render for ClvReport {
+    const SHEET: &'static str = "clv";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        table(self, limit, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        markdown(self, limit, w)
+    }
 }

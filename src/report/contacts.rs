@@ -4,10 +4,48 @@ use std::io::{self, Write};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use serde::Serialize;
 
 use super::csv::plain;
-use super::{count, money};
-use crate::cmd::contacts::ContactsReport;
+use super::markdown::cell;
+use super::{SCHEMA_VERSION, count};
+use crate::metrics::Summary;
+use crate::metrics::contacts::Contact;
+
+/// Everything `churn contacts` reports.
+#[derive(Clone, Debug, Serialize)]
+pub struct ContactsReport {
+    pub schema_version: u32,
+    pub source: String,
+    pub as_of: chrono::NaiveDate,
+    /// The summary every command shares.
+    pub summary: Summary,
+    pub recent_days: u32,
+    pub kept_columns: Vec<String>,
+    /// Flagged customers left out because they already gave feedback since their change.
+    pub already_heard: u64,
+    pub contacts: Vec<Contact>,
+}
+
+impl ContactsReport {
+    pub fn new(
+        summary: Summary,
+        recent_days: u32,
+        kept_columns: Vec<String>,
+        (contacts, already_heard): (Vec<Contact>, u64),
+    ) -> ContactsReport {
+        ContactsReport {
+            schema_version: SCHEMA_VERSION,
+            source: summary.source.clone(),
+            as_of: summary.as_of,
+            summary,
+            recent_days,
+            kept_columns,
+            already_heard,
+            contacts,
+        }
+    }
+}
 
 fn intro(report: &ContactsReport) -> String {
     format!(
@@ -81,12 +119,13 @@ pub fn table(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Re
             Cell::new(c.last_visit),
             Cell::new(c.store.as_deref().unwrap_or("")),
             Cell::new(c.employee.as_deref().unwrap_or("")),
-            Cell::new(money(c.value_at_stake)).set_alignment(CellAlignment::Right),
+            Cell::new(super::summary::amount(&report.summary, c.value_at_stake))
+                .set_alignment(CellAlignment::Right),
         ];
         cells.extend(c.kept.iter().map(Cell::new));
         table.add_row(cells);
     }
-    writeln!(w, "{table}")?;
+    super::table::write(w, &mut table)?;
     if report.contacts.len() > limit {
         writeln!(
             w,
@@ -99,7 +138,6 @@ pub fn table(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Re
 }
 
 pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io::Result<()> {
-    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
     writeln!(
         w,
         "# churn contacts: {}\n\n{}.\n",
@@ -126,10 +164,30 @@ pub fn markdown(report: &ContactsReport, limit: usize, w: &mut dyn Write) -> io:
             c.last_visit.to_string(),
             cell(c.store.as_deref().unwrap_or("")),
             cell(c.employee.as_deref().unwrap_or("")),
-            money(c.value_at_stake),
+            super::summary::amount(&report.summary, c.value_at_stake),
         ];
         cells.extend(c.kept.iter().map(|k| cell(k)));
         writeln!(w, "| {} |", cells.join(" | "))?;
     }
     Ok(())
+}
+
+impl super::Render for ContactsReport {
+    const SHEET: &'static str = "contacts";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        table(self, limit, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        markdown(self, limit, w)
+    }
 }

@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use super::svg::{self, Point};
-use super::{MonthlyReport, SECTIONS, cohort_rows, esc, fixed, interval};
+use super::{MonthlyReport, SECTIONS, esc, fixed, interval};
 use crate::metrics::rate::RateTable;
 use crate::report::{count, money, percent};
 
@@ -72,10 +72,18 @@ fn page(r: &MonthlyReport) -> String {
     figures(&mut h, &r.headline_lines());
 
     section(&mut h, 1);
+    changes(&mut h, r);
+
+    section(&mut h, 2);
+    let period = r.trend.period;
     note(
         &mut h,
-        "Annual defection rate at each month end: of the customers active or at risk 12 months \
-         earlier, the share defected by then. The band is the 95% interval.",
+        &format!(
+            "{} defection rate at each month end: of the customers active or at risk {} \
+             earlier, the share defected by then. The band is the 95% interval.",
+            period.adjective(),
+            period.label()
+        ),
     );
     let points: Vec<Point> = r
         .trend
@@ -90,24 +98,26 @@ fn page(r: &MonthlyReport) -> String {
         })
         .collect();
     h.push_str(&svg::line_chart(
-        "Annual defection rate by month end",
-        "defection rate, % a year",
+        &format!("{} defection rate by month end", period.adjective()),
+        &format!("defection rate, % {}", period.per()),
         "month end",
         &points,
     ));
     h.push('\n');
     rate_table(&mut h, &r.trend, "month");
+    for warning in &r.trend.warnings {
+        note(&mut h, &format!("Note: {warning}."));
+    }
 
-    section(&mut h, 2);
+    section(&mut h, 3);
     let _ = writeln!(h, "<p class=\"note\">Customers as of {}.</p>", r.as_of);
-    let rows: Vec<Vec<Cell>> = r
-        .statuses
+    let rows: Vec<Vec<Cell>> = crate::rules::Status::ALL
         .iter()
-        .map(|s| {
+        .map(|&status| {
             vec![
-                Cell::text(s.status.label()),
-                Cell::num(count(s.customers)),
-                Cell::num(percent(s.share)),
+                Cell::text(status.label()),
+                Cell::num(count(r.summary.count(status))),
+                Cell::num(percent(r.summary.share(status))),
             ]
         })
         .collect();
@@ -118,8 +128,8 @@ fn page(r: &MonthlyReport) -> String {
     );
 
     for (i, t, name, flag) in [
-        (3, &r.by_store, "store", "--store-col"),
-        (4, &r.by_employee, "employee", "--employee-col"),
+        (4, &r.by_store, "store", "--store-col"),
+        (5, &r.by_employee, "employee", "--employee-col"),
     ] {
         section(&mut h, i);
         match t {
@@ -127,9 +137,12 @@ fn page(r: &MonthlyReport) -> String {
                 note(
                     &mut h,
                     &format!(
-                        "Annual defection rate (12 months to {}) by main {name}, with 95% intervals; \
+                        "{} defection rate ({} to {}) by main {name}, with 95% intervals; \
                          groups with fewer than {} customers at the start are too few to judge.",
-                        r.as_of, t.min_customers
+                        t.period.adjective(),
+                        t.period.label(),
+                        r.as_of,
+                        t.min_customers
                     ),
                 );
                 let rows: Vec<svg::Interval> = t
@@ -146,8 +159,14 @@ fn page(r: &MonthlyReport) -> String {
                     .collect();
                 if !rows.is_empty() {
                     h.push_str(&svg::interval_chart(
-                        &format!("Annual defection rate by {name}, with 95% intervals"),
-                        "defection rate, % a year; line: 95% interval; hollow: too few",
+                        &format!(
+                            "{} defection rate by {name}, with 95% intervals",
+                            t.period.adjective()
+                        ),
+                        &format!(
+                            "defection rate, % {}; line: 95% interval; hollow: too few",
+                            t.period.per()
+                        ),
                         &rows,
                     ));
                     h.push('\n');
@@ -161,7 +180,7 @@ fn page(r: &MonthlyReport) -> String {
         }
     }
 
-    section(&mut h, 5);
+    section(&mut h, 6);
     let a = &r.assumptions;
     let value_unit = format!(
         "over {} years, discounted {}% a year, in {}",
@@ -232,7 +251,7 @@ fn page(r: &MonthlyReport) -> String {
         }
     }
 
-    section(&mut h, 6);
+    section(&mut h, 7);
     match &r.expectation_gap {
         None => note(
             &mut h,
@@ -270,7 +289,7 @@ fn page(r: &MonthlyReport) -> String {
         }
     }
 
-    section(&mut h, 7);
+    section(&mut h, 8);
     let c = &r.contacts;
     note(
         &mut h,
@@ -317,18 +336,18 @@ fn page(r: &MonthlyReport) -> String {
         );
     }
 
-    section(&mut h, 8);
+    section(&mut h, 9);
     note(
         &mut h,
-        "Share of each first-visit month's customers not defected, by months since (%); \
-         darker is more retained.",
+        "Share of each first-visit month's customers retained (never judged defected so far), \
+         by months since (%); darker is more retained.",
     );
     cohorts(&mut h, r);
 
-    section(&mut h, 9);
+    section(&mut h, 10);
     figures(&mut h, &r.quality_lines());
 
-    section(&mut h, 10);
+    section(&mut h, 11);
     h.push_str("<ul>\n");
     for line in r.assumption_lines() {
         let _ = writeln!(h, "<li>{}</li>", esc(&line));
@@ -343,6 +362,92 @@ fn page(r: &MonthlyReport) -> String {
 
     h.push_str("</main>\n</body>\n</html>\n");
     h
+}
+
+/// Who moved since the previous month end.
+fn changes(h: &mut String, r: &MonthlyReport) {
+    let c = &r.changes;
+    let money = |v| crate::report::summary::amount(&r.summary, v);
+    note(h, &crate::report::changes::intro(c, &r.summary));
+    for (title, list) in [
+        ("Newly defected", &c.newly_defected),
+        ("Newly at risk", &c.newly_at_risk),
+        ("Won back", &c.won_back),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(h, "<h3>{title}</h3>");
+        let rows: Vec<Vec<Cell>> = list
+            .iter()
+            .take(super::CHANGES_SHOWN)
+            .map(|m| {
+                vec![
+                    Cell::text(&m.customer_id),
+                    Cell::text(m.before.label()),
+                    Cell::text(m.now.label()),
+                    Cell::text(&m.evidence),
+                    Cell::num(money(m.value_at_stake)),
+                ]
+            })
+            .collect();
+        table(
+            h,
+            &[
+                ("customer", false),
+                ("was", false),
+                ("now", false),
+                ("what changed", false),
+                ("value at stake", true),
+            ],
+            &rows,
+        );
+        if list.len() > super::CHANGES_SHOWN {
+            note(
+                h,
+                &format!(
+                    "{} more (the JSON report lists all).",
+                    list.len() - super::CHANGES_SHOWN
+                ),
+            );
+        }
+    }
+    if !c.movers.is_empty() {
+        h.push_str("<h3>Biggest movers</h3>\n");
+        note(
+            h,
+            "Last-12-month revenue then and now: the month just ended against the same month a \
+             year earlier.",
+        );
+        let rows: Vec<Vec<Cell>> = c
+            .movers
+            .iter()
+            .map(|m| {
+                vec![
+                    Cell::text(&m.customer_id),
+                    Cell::text(m.status.label()),
+                    Cell::num(money(m.revenue_12m_before)),
+                    Cell::num(money(m.revenue_12m_now)),
+                    Cell::num(format!(
+                        "{}{}",
+                        if m.change > 0.0 { "+" } else { "" },
+                        money(m.change)
+                    )),
+                ]
+            })
+            .collect();
+        table(
+            h,
+            &[
+                ("customer", false),
+                ("status", false),
+                ("then", true),
+                ("now", true),
+                ("change", true),
+            ],
+            &rows,
+        );
+    }
 }
 
 fn section(h: &mut String, i: usize) {
@@ -438,7 +543,7 @@ fn rate_table(h: &mut String, t: &RateTable, name: &str) {
 
 /// The cohort matrix with cells shaded by the share retained.
 fn cohorts(h: &mut String, r: &MonthlyReport) {
-    let (rows, steps) = cohort_rows(&r.cohorts);
+    let (rows, steps) = crate::report::rate::cohort_rows(&r.cohorts);
     if rows.is_empty() {
         note(h, "No cohorts.");
         return;

@@ -4,12 +4,6 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::ScanReport;
-
-pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
-    write(report, w)
-}
-
 /// Any result, pretty-printed, ending with a newline.
 pub fn write<T: Serialize>(result: &T, w: &mut dyn Write) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *w, result)?;

@@ -2,6 +2,7 @@
 //! is a small renderer writing to any `io::Write`. Output goes to standard output or,
 //! with `-o FILE`, to a file written whole or not at all.
 
+pub mod changes;
 pub mod clv;
 pub mod contacts;
 pub mod csv;
@@ -12,6 +13,7 @@ pub mod monthly;
 pub mod rate;
 pub mod reasons;
 pub mod scan;
+pub mod summary;
 pub mod table;
 pub mod xlsx;
 
@@ -23,18 +25,20 @@ use clap::ValueEnum;
 
 pub use scan::{CustomerRow, SCHEMA_VERSION, ScanReport};
 
-/// Output formats.
+/// Output formats. Each command writes some of them (see its `--help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Format {
     /// Tables for reading in a terminal.
     Table,
     /// Every row, plain numbers and ISO dates, for spreadsheets and pipes.
     Csv,
-    /// Everything, with a schema_version.
+    /// Everything, with a schema_version and the summary every command shares.
     Json,
     /// For wikis and e-mail.
     Markdown,
-    /// An Excel workbook (with -o): the CSV's table with typed cells.
+    /// One self-contained page with charts (churn report).
+    Html,
+    /// An Excel workbook (with -o): typed cells, ids as text.
     Xlsx,
 }
 
@@ -45,15 +49,118 @@ impl Format {
             "csv" => Some(Format::Csv),
             "json" => Some(Format::Json),
             "md" | "markdown" => Some(Format::Markdown),
+            "html" | "htm" => Some(Format::Html),
             "xlsx" => Some(Format::Xlsx),
             "txt" => Some(Format::Table),
             _ => None,
         }
     }
+
+    /// The name `--format` takes.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Table => "table",
+            Format::Csv => "csv",
+            Format::Json => "json",
+            Format::Markdown => "markdown",
+            Format::Html => "html",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// The file extension of the format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Table => "txt",
+            Format::Markdown => "md",
+            other => other.name(),
+        }
+    }
 }
 
-/// Writes `render`'s output to `path` atomically (a temporary file beside it, renamed
-/// on success), or to standard output when `path` is `None` or `-`.
+/// The formats of a command's result table: every command but `report` writes these.
+pub const TABULAR: [Format; 5] = [
+    Format::Table,
+    Format::Csv,
+    Format::Json,
+    Format::Markdown,
+    Format::Xlsx,
+];
+
+/// A command's result in the [`TABULAR`] formats. JSON is the result as it is; xlsx is
+/// the CSV's table with typed cells, in a sheet named [`Render::SHEET`].
+pub trait Render: serde::Serialize {
+    const SHEET: &'static str;
+    /// The summary the result carries (its currency labels money in workbooks).
+    fn summary(&self) -> &crate::metrics::Summary;
+    /// For the terminal; `limit` caps long customer lists.
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()>;
+    /// Every row, plain numbers and ISO dates.
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()>;
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()>;
+}
+
+/// A checked output: its format, target and CSV style.
+#[derive(Clone, Debug)]
+pub struct Output {
+    pub format: Format,
+    /// `None` or `-`: standard output.
+    pub path: Option<PathBuf>,
+    pub csv: CsvStyle,
+}
+
+impl Output {
+    /// Writes `render`'s output to the target, applying the CSV style to CSV. xlsx is
+    /// written by [`Output::write_bytes`] with the workbook.
+    pub fn write(&self, render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {
+        if self.format != Format::Csv || self.csv == CsvStyle::default() {
+            return write_output(self.path.as_deref(), render);
+        }
+        let mut plain = Vec::new();
+        render(&mut plain)?;
+        let styled = restyle_csv(&plain, self.csv)?;
+        write_output(self.path.as_deref(), |w| w.write_all(&styled))
+    }
+
+    /// Writes bytes made beforehand (a workbook).
+    pub fn write_bytes(&self, bytes: &[u8]) -> Result<()> {
+        write_output(self.path.as_deref(), |w| w.write_all(bytes))
+    }
+}
+
+impl Output {
+    /// Writes `result` in the output's format.
+    pub fn render<R: Render>(&self, result: &R, limit: usize) -> Result<()> {
+        match self.format {
+            Format::Table => self.write(|w| {
+                let mut text = Vec::new();
+                result.table(limit, &mut text)?;
+                table::write_fitted(&String::from_utf8_lossy(&text), w)
+            }),
+            Format::Csv => self.write(|w| result.csv(w)),
+            Format::Json => self.write(|w| json::write(result, w)),
+            Format::Markdown => self.write(|w| result.markdown(limit, w)),
+            Format::Xlsx => {
+                let mut plain = Vec::new();
+                result.csv(&mut plain)?;
+                let currency = result.summary().currency.as_deref();
+                self.write_bytes(&xlsx::from_csv(&plain, R::SHEET, currency)?)
+            }
+            Format::Html => unsupported(R::SHEET, self.format),
+        }
+    }
+}
+
+/// The error of a format a command does not write (the flags are checked before, so this
+/// is a last guard, not a message users see).
+pub fn unsupported(command: &str, format: Format) -> Result<()> {
+    Err(crate::UsageError(format!("churn {command} does not write {}", format.name())).into())
+}
+
+/// Writes `render`'s output to `path`, or to standard output when `path` is `None` or
+/// `-`. A regular file is written whole or not at all (a temporary file beside it,
+/// renamed on success); a symbolic link stays a link and its target is replaced so; a
+/// FIFO, device or other special file (`/dev/stdout`) is written straight into.
 pub fn write_output(
     path: Option<&Path>,
     render: impl FnOnce(&mut dyn Write) -> io::Result<()>,
@@ -61,7 +168,20 @@ pub fn write_output(
     match path {
         None => write_stdout(render),
         Some(p) if p == Path::new("-") => write_stdout(render),
-        Some(p) => {
+        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .open(p)
+                .with_context(|| format!("{}: cannot open for writing", p.display()))?;
+            let mut w = io::BufWriter::new(file);
+            render(&mut w).with_context(|| format!("{}: cannot write", p.display()))?;
+            w.flush()
+                .with_context(|| format!("{}: cannot write", p.display()))?;
+            Ok(())
+        }
+        Some(link) => {
+            let target = resolve_links(link)?;
+            let p = target.as_path();
             let dir = match p.parent() {
                 Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
                 _ => PathBuf::from("."),
@@ -94,6 +214,26 @@ pub fn write_output(
             Ok(())
         }
     }
+}
+
+/// The file a path names after following symbolic links, even when the last link's
+/// target does not exist yet.
+fn resolve_links(path: &Path) -> Result<PathBuf> {
+    let mut current = path.to_path_buf();
+    for _ in 0..40 {
+        match std::fs::symlink_metadata(&current) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let target = std::fs::read_link(&current)
+                    .with_context(|| format!("{}: cannot read the link", current.display()))?;
+                current = match current.parent() {
+                    Some(dir) if target.is_relative() => dir.join(target),
+                    _ => target,
+                };
+            }
+            _ => return Ok(current),
+        }
+    }
+    anyhow::bail!("{}: too many levels of symbolic links", path.display())
 }
 
 fn write_stdout(render: impl FnOnce(&mut dyn Write) -> io::Result<()>) -> Result<()> {

@@ -9,20 +9,24 @@ pub mod svg;
 
 use std::io::{self, Write};
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde::Serialize;
 
+use super::markdown::cell;
+use super::summary::Figure;
 use super::{count, money, percent};
-use crate::cmd::contacts::Contact;
+use crate::metrics::Summary;
+use crate::metrics::changes::Changes;
 use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
+use crate::metrics::contacts::Contact;
 use crate::metrics::rate::{CohortMatrix, RateTable};
 use crate::metrics::reasons::{GapRow, Reasons};
-use crate::metrics::summary::{DefectionRate, RowSummary, StatusCount, Summary, ValueSummary};
 use crate::rules::RuleConfig;
 
 /// The section headings, in the order they appear in every format.
-pub const SECTIONS: [&str; 11] = [
+pub const SECTIONS: [&str; 12] = [
     "Headline figures",
+    "What changed this month",
     "Defection-rate trend",
     "Status breakdown",
     "Defection rate by store",
@@ -35,8 +39,8 @@ pub const SECTIONS: [&str; 11] = [
     "Rules and assumptions",
 ];
 
-/// The defection rate of the previous period: the 12 months up to one month before the
-/// as-of date, computed from the same data.
+/// The defection rate of the previous period: the same length, ending one month before
+/// the as-of date, computed from the same data.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Previous {
     pub period_start: NaiveDate,
@@ -44,26 +48,6 @@ pub struct Previous {
     pub customers: u64,
     pub defected: u64,
     pub rate: f64,
-}
-
-/// The headline figures. Rates are fractions a year; money is revenue.
-#[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Headline {
-    pub customers: u64,
-    /// The annual defection rate up to the as-of date.
-    pub defection_rate: Option<DefectionRate>,
-    pub previous_period: Option<Previous>,
-    /// `defection_rate.rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
-    pub change: Option<f64>,
-    /// Last-12-month net revenue of all customers.
-    pub revenue_12m: f64,
-    /// Last-12-month net revenue of the defected customers: revenue lost a year.
-    pub revenue_lost_12m: f64,
-    /// Last-12-month net revenue of the at-risk customers: revenue at risk a year.
-    pub revenue_at_risk_12m: f64,
-    /// Ten-year values (see `churn clv`), or why they are missing.
-    pub value: ValueSummary,
-    pub flagged_by: Vec<crate::metrics::summary::RuleCount>,
 }
 
 /// The expectation gap (expected − perceived rating) of each store and employee.
@@ -123,10 +107,18 @@ pub struct MonthlyReport {
     /// Only with `--stamp`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub generated_at: Option<String>,
-    pub headline: Headline,
-    /// Annual defection rate at each month end.
+    /// The summary every command shares: the figures, statuses, row accounting.
+    pub summary: Summary,
+    /// The headline figures, each with its value at the previous month end.
+    pub headline: Vec<Figure>,
+    /// The same defection rate one month earlier.
+    pub previous_period: Option<Previous>,
+    /// `summary.defection_rate - previous_period.rate` (a fraction: 0.012 = 1.2 points).
+    pub change: Option<f64>,
+    /// Who moved since the previous month end.
+    pub changes: Changes,
+    /// The defection rate at each month end.
     pub trend: RateTable,
-    pub statuses: Vec<StatusCount>,
     /// None when the input has no store column.
     pub by_store: Option<RateTable>,
     pub by_employee: Option<RateTable>,
@@ -135,106 +127,93 @@ pub struct MonthlyReport {
     pub expectation_gap: Option<ExpectationGap>,
     pub contacts: Contacts,
     pub cohorts: CohortMatrix,
-    pub data_quality: RowSummary,
     pub rules: RuleConfig,
     pub assumptions: Assumptions,
-    #[serde(skip)]
+}
+
+/// What the report is made of, computed by the analysis.
+pub struct Parts {
     pub summary: Summary,
+    /// The summary at the previous month end.
+    pub previous: Summary,
+    pub changes: Changes,
+    pub feedback_source: Option<String>,
+    pub generated_at: Option<String>,
+    pub trend: RateTable,
+    pub by_store: Option<RateTable>,
+    pub by_employee: Option<RateTable>,
+    pub reasons: Option<Reasons>,
+    pub contacts: Contacts,
+    pub cohorts: CohortMatrix,
+    pub rules: RuleConfig,
+    pub assumptions: Assumptions,
 }
 
 impl MonthlyReport {
-    #[allow(clippy::too_many_arguments)]
-    pub fn new(
-        summary: Summary,
-        feedback_source: Option<String>,
-        generated_at: Option<String>,
-        previous: Option<Previous>,
-        trend: RateTable,
-        by_store: Option<RateTable>,
-        by_employee: Option<RateTable>,
-        reasons: Option<Reasons>,
-        contacts: Contacts,
-        cohorts: CohortMatrix,
-        rules: RuleConfig,
-        assumptions: Assumptions,
-    ) -> MonthlyReport {
-        let change = summary
+    pub fn new(p: Parts) -> MonthlyReport {
+        let previous = p.previous.defection_rate.map(|rate| Previous {
+            period_start: p.previous.period_start.unwrap_or(p.previous.as_of),
+            period_end: p.previous.period_end,
+            customers: p.previous.period_customers,
+            defected: p.previous.period_defectors,
+            rate,
+        });
+        let change = p
+            .summary
             .defection_rate
-            .as_ref()
             .zip(previous.as_ref())
-            .map(|(d, p)| d.rate - p.rate);
-        let headline = Headline {
-            customers: summary.customers,
-            defection_rate: summary.defection_rate.clone(),
-            previous_period: previous,
-            change,
-            revenue_12m: summary.revenue_12m,
-            revenue_lost_12m: summary.revenue_lost_12m,
-            revenue_at_risk_12m: summary.revenue_at_risk_12m,
-            value: summary.value.clone(),
-            flagged_by: summary.rules.clone(),
-        };
-        let expectation_gap = reasons.as_ref().map(|r| ExpectationGap {
+            .map(|(d, prev)| d - prev.rate);
+        let expectation_gap = p.reasons.as_ref().map(|r| ExpectationGap {
             by_store: r.gap_by_store.clone(),
             by_employee: r.gap_by_employee.clone(),
         });
         MonthlyReport {
             schema_version: super::SCHEMA_VERSION,
-            source: summary.source.clone(),
-            feedback_source,
-            as_of: summary.as_of,
-            generated_at,
-            headline,
-            trend,
-            statuses: summary.statuses.clone(),
-            by_store,
-            by_employee,
-            reasons,
+            source: p.summary.source.clone(),
+            feedback_source: p.feedback_source,
+            as_of: p.summary.as_of,
+            generated_at: p.generated_at,
+            headline: super::summary::figures(&p.summary, Some(&p.previous)),
+            summary: p.summary,
+            previous_period: previous,
+            change,
+            changes: p.changes,
+            trend: p.trend,
+            by_store: p.by_store,
+            by_employee: p.by_employee,
+            reasons: p.reasons,
             expectation_gap,
-            contacts,
-            cohorts,
-            data_quality: summary.rows.clone(),
-            rules,
-            assumptions,
-            summary,
+            contacts: p.contacts,
+            cohorts: p.cohorts,
+            rules: p.rules,
+            assumptions: p.assumptions,
         }
     }
 
-    /// The headline figures as (label, text) lines, each with its period and unit.
+    /// The headline figures as (label, text) lines, each with its period, unit and change
+    /// since the previous month end; then the notes.
     pub fn headline_lines(&self) -> Vec<(String, String)> {
         let mut lines = Vec::new();
-        for (label, text) in super::scan::summary_lines(&self.summary) {
-            // Rows, duplicates and refunds belong to the data quality section.
-            if matches!(label, "as of" | "rows" | "duplicates" | "refunds") {
-                continue;
+        for f in &self.headline {
+            let mut text = f.line();
+            if let Some((change, _)) = f.change_text(&self.summary) {
+                let since = self.changes.since;
+                text = match text.split_once(": ") {
+                    Some((head, rest)) => format!("{head} ({change} since {since}): {rest}"),
+                    None => format!("{text} ({change} since {since})"),
+                };
             }
-            lines.push((label.to_string(), text));
-            if label == "defection rate" {
-                lines.push(("change".to_string(), self.change_text()));
-            }
+            lines.push((f.label.to_string(), text));
+        }
+        for w in &self.summary.warnings {
+            lines.push(("note".to_string(), w.clone()));
         }
         lines
     }
 
-    fn change_text(&self) -> String {
-        match (&self.headline.change, &self.headline.previous_period) {
-            (Some(c), Some(p)) => format!(
-                "{:+.1} percentage points vs {} a year for the 12 months {} to {} ({} of {} customers)",
-                c * 100.0,
-                percent(p.rate),
-                p.period_start,
-                p.period_end,
-                count(p.defected),
-                count(p.customers)
-            ),
-            _ => "not available: no defection rate for the 12 months up to one month earlier"
-                .to_string(),
-        }
-    }
-
     /// The data quality lines: every row accounted for.
     pub fn quality_lines(&self) -> Vec<(String, String)> {
-        let r = &self.data_quality;
+        let r = &self.summary.rows;
         let mut lines = vec![
             ("rows read".to_string(), count(r.read)),
             ("rows used".to_string(), count(r.used)),
@@ -317,9 +296,10 @@ impl MonthlyReport {
             ),
             format!("A contact's value at stake is their {}.", a.contacts_value),
             format!(
-                "Defection rates are over 12 months: of the customers active or at risk at the start, \
+                "Defection rates are over {}: of the customers active or at risk at the start, \
                  the share defected at the end, both judged by the rules below; 95% Wilson intervals; \
                  groups with fewer than {} customers at the start are flagged as too small to judge.",
+                self.trend.period.label(),
                 self.trend.min_customers
             ),
             "A customer is defected or at risk when one of the rules below with that status fires \
@@ -390,34 +370,6 @@ pub fn interval(low: f64, high: f64) -> String {
     format!("{}–{}", percent(low), percent(high))
 }
 
-/// Escapes text for a Markdown table cell. `<` is escaped too: a wiki would otherwise
-/// take a comment's `<script>` for HTML.
-fn cell(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace('|', "\\|")
-        .replace('<', "\\<")
-        .replace(['\n', '\r'], " ")
-}
-
-/// One first-visit month's row of the cohort matrix: (cohort, customers, share not
-/// defected by months since; None after the as-of date).
-pub type CohortRow = (String, u64, Vec<Option<f64>>);
-
-/// The cohort matrix as rows, and the number of steps (columns).
-pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, u32) {
-    let steps = m.cells.iter().map(|c| c.since + 1).max().unwrap_or(0);
-    let mut rows: Vec<CohortRow> = Vec::new();
-    for c in &m.cells {
-        if rows.last().is_none_or(|r| r.0 != c.cohort) {
-            rows.push((c.cohort.clone(), c.customers, vec![None; steps as usize]));
-        }
-        if let Some(r) = rows.last_mut() {
-            r.2[c.since as usize] = Some(c.share_active);
-        }
-    }
-    (rows, steps)
-}
-
 /// The Markdown report.
 pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# Churn report: {}\n", cell(&r.source))?;
@@ -437,35 +389,45 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
     }
 
     section(w, 1)?;
-    writeln!(
-        w,
-        "Annual defection rate (%, the 12 months up to each month end).\n"
-    )?;
-    rate_table_md(&r.trend, "month", w)?;
+    changes_md(r, w)?;
 
     section(w, 2)?;
+    writeln!(
+        w,
+        "{} defection rate (%, the {} up to each month end).\n",
+        r.trend.period.adjective(),
+        r.trend.period.label()
+    )?;
+    rate_table_md(&r.trend, "month", w)?;
+    for note in &r.trend.warnings {
+        writeln!(w, "\nNote: {}.", cell(note))?;
+    }
+
+    section(w, 3)?;
     writeln!(w, "Customers as of {}.\n", r.as_of)?;
     writeln!(w, "| status | customers | share |\n|---|---:|---:|")?;
-    for s in &r.statuses {
+    for status in crate::rules::Status::ALL {
         writeln!(
             w,
             "| {} | {} | {} |",
-            s.status.label(),
-            count(s.customers),
-            percent(s.share)
+            status.label(),
+            count(r.summary.count(status)),
+            percent(r.summary.share(status))
         )?;
     }
 
     for (i, table, name, flag) in [
-        (3, &r.by_store, "store", "--store-col"),
-        (4, &r.by_employee, "employee", "--employee-col"),
+        (4, &r.by_store, "store", "--store-col"),
+        (5, &r.by_employee, "employee", "--employee-col"),
     ] {
         section(w, i)?;
         match table {
             Some(t) => {
                 writeln!(
                     w,
-                    "Annual defection rate (%, 12 months to {}) by main {name}.\n",
+                    "{} defection rate (%, {} to {}) by main {name}.\n",
+                    t.period.adjective(),
+                    t.period.label(),
                     r.as_of
                 )?;
                 rate_table_md(t, name, w)?;
@@ -474,7 +436,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 5)?;
+    section(w, 6)?;
     match &r.reasons {
         None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
         Some(reasons) if reasons.rows.is_empty() => {
@@ -511,7 +473,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 6)?;
+    section(w, 7)?;
     match &r.expectation_gap {
         None => writeln!(w, "No feedback given (--feedback FILE adds this section).")?,
         Some(g) => {
@@ -544,7 +506,7 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 7)?;
+    section(w, 8)?;
     let c = &r.contacts;
     writeln!(
         w,
@@ -578,11 +540,12 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 8)?;
-    let (rows, steps) = cohort_rows(&r.cohorts);
+    section(w, 9)?;
+    let (rows, steps) = super::rate::cohort_rows(&r.cohorts);
     writeln!(
         w,
-        "Share of each first-visit month's customers not defected, by months since (%).\n"
+        "Share of each first-visit month's customers retained (never judged defected so far), \
+         by months since (%).\n"
     )?;
     if !rows.is_empty() {
         write!(w, "| cohort | customers |")?;
@@ -603,12 +566,12 @@ pub fn markdown(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
 
-    section(w, 9)?;
+    section(w, 10)?;
     for (label, text) in r.quality_lines() {
         writeln!(w, "- **{label}**: {}", cell(&text))?;
     }
 
-    section(w, 10)?;
+    section(w, 11)?;
     for line in r.assumption_lines() {
         writeln!(w, "- {line}")?;
     }
@@ -644,10 +607,43 @@ fn rate_table_md(t: &RateTable, name: &str, w: &mut dyn Write) -> io::Result<()>
     Ok(())
 }
 
+/// Customers listed per change in the Markdown and HTML reports (JSON lists all).
+pub const CHANGES_SHOWN: usize = 10;
+
+fn changes_md(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
+    let c = &r.changes;
+    let money = |v| super::summary::amount(&r.summary, v);
+    writeln!(w, "{}", cell(&super::changes::intro(c, &r.summary)))?;
+    super::changes::markdown_lists(c, &r.summary, "###", CHANGES_SHOWN, w)?;
+    if !c.movers.is_empty() {
+        writeln!(
+            w,
+            "\n### Biggest movers\n\nLast-12-month revenue then and now: the month just ended \
+             against the same month a year earlier.\n"
+        )?;
+        writeln!(
+            w,
+            "| customer | status | then | now | change |\n|---|---|---:|---:|---:|"
+        )?;
+        for m in &c.movers {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {}{} |",
+                cell(&m.customer_id),
+                m.status.label(),
+                money(m.revenue_12m_before),
+                money(m.revenue_12m_now),
+                if m.change > 0.0 { "+" } else { "" },
+                money(m.change)
+            )?;
+        }
+    }
+    Ok(())
+}
+
 /// The report as an Excel workbook: one sheet per table, in the report's order.
 pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
     use crate::report::rate::{RateReport, RateView};
-    let as_of = crate::normalize::date::to_day(report.as_of);
     let mut sheets: Vec<(String, Vec<u8>)> = Vec::new();
     let mut table = |name: &str,
                      render: &dyn Fn(&mut dyn std::io::Write) -> std::io::Result<()>|
@@ -665,28 +661,23 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
         }
         out.flush()
     };
+    let changed = |w: &mut dyn std::io::Write| super::changes::csv(&r_changes(report), w);
     let rates = |t: &crate::metrics::rate::RateTable, w: &mut dyn std::io::Write| {
         crate::report::rate::csv(
-            &RateReport::new(&report.source, as_of, RateView::Rates(t.clone())),
+            &RateReport::new(report.summary.clone(), RateView::Rates(t.clone())),
             w,
         )
     };
-    table("Headline", &|w| {
-        let lines = crate::report::scan::summary_lines(&report.summary);
-        pairs(
-            lines.into_iter().map(|(k, v)| (k.to_string(), v)).collect(),
-            w,
-        )
-    })?;
+    table("Changes", &changed)?;
     table("Trend", &|w| rates(&report.trend, w))?;
     table("Statuses", &|w| {
         let mut out = csv::Writer::from_writer(w);
         out.write_record(["status", "customers", "share"])?;
-        for s in &report.statuses {
+        for status in crate::rules::Status::ALL {
             out.write_record([
-                s.status.as_str().to_string(),
-                s.customers.to_string(),
-                crate::report::csv::plain(s.share, 4),
+                status.as_str().to_string(),
+                report.summary.count(status).to_string(),
+                crate::report::csv::plain(report.summary.share(status), 4),
             ])?;
         }
         out.flush()
@@ -706,9 +697,8 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
             };
             let feedback = report.feedback_source.clone().unwrap_or_default();
             let rr = crate::report::reasons::ReasonsReport::new(
-                &report.source,
+                report.summary.clone(),
                 &feedback,
-                as_of,
                 settings,
                 r.clone(),
             );
@@ -716,29 +706,25 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
         })?;
     }
     table("Contacts", &|w| {
-        let c = crate::cmd::contacts::ContactsReport {
-            schema_version: report.schema_version,
-            source: report.source.clone(),
-            as_of: report.as_of,
-            recent_days: report.contacts.recent_days,
-            kept_columns: Vec::new(),
-            already_heard: report.contacts.already_heard,
-            contacts: report.contacts.shown.clone(),
-        };
+        let c = crate::report::contacts::ContactsReport::new(
+            report.summary.clone(),
+            report.contacts.recent_days,
+            Vec::new(),
+            (report.contacts.shown.clone(), report.contacts.already_heard),
+        );
         crate::report::contacts::csv(&c, w)
     })?;
     table("Cohorts", &|w| {
         crate::report::rate::csv(
             &RateReport::new(
-                &report.source,
-                as_of,
+                report.summary.clone(),
                 RateView::Cohorts(report.cohorts.clone()),
             ),
             w,
         )
     })?;
     table("Data quality", &|w| {
-        let q = &report.data_quality;
+        let q = &report.summary.rows;
         pairs(
             vec![
                 ("rows read".into(), q.read.to_string()),
@@ -756,7 +742,105 @@ pub fn xlsx(report: &MonthlyReport) -> std::io::Result<Vec<u8>> {
             w,
         )
     })?;
-    crate::report::xlsx::workbook(&sheets)
+    let currency = report.summary.currency.as_deref();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    headline_sheet(&mut book, report)?;
+    for (name, csv) in &sheets {
+        crate::report::xlsx::add_sheet(&mut book, csv, name, currency)?;
+    }
+    book.save_to_buffer()
+        .map_err(crate::report::xlsx::xlsx_error)
+}
+
+/// The changes as `churn scan --changes` reports them, for the workbook's sheet.
+fn r_changes(report: &MonthlyReport) -> super::changes::ChangesReport {
+    super::changes::ChangesReport {
+        schema_version: report.schema_version,
+        source: report.source.clone(),
+        as_of: report.as_of,
+        summary: report.summary.clone(),
+        headline: report.headline.clone(),
+        changes: report.changes.clone(),
+    }
+}
+
+/// The headline sheet: one row per figure, its value a number cell (a percentage, money
+/// in the currency, a count), with its unit, period, meaning and last month's value.
+fn headline_sheet(book: &mut rust_xlsxwriter::Workbook, r: &MonthlyReport) -> io::Result<()> {
+    use super::summary::Unit;
+    use rust_xlsxwriter::Format;
+    let err = crate::report::xlsx::xlsx_error;
+    let currency = r.summary.currency.as_deref();
+    let bold = Format::new().set_bold();
+    let formats = |unit: Unit| match unit {
+        Unit::Share => Format::new().set_num_format("0.0%"),
+        Unit::Money => Format::new().set_num_format(crate::report::xlsx::money_format(currency)),
+        Unit::Count => Format::new().set_num_format("#,##0"),
+    };
+    let ws = book.add_worksheet();
+    ws.set_name("Headline").map_err(err)?;
+    let header = [
+        "figure",
+        "value",
+        "unit",
+        "period",
+        "meaning",
+        "previous month end",
+        "change",
+    ];
+    for (c, name) in header.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *name, &bold)
+            .map_err(err)?;
+    }
+    let date = Format::new().set_num_format("yyyy-mm-dd");
+    let mut row = 1;
+    let as_of = rust_xlsxwriter::ExcelDateTime::from_ymd(
+        r.as_of.year() as u16,
+        r.as_of.month() as u8,
+        r.as_of.day() as u8,
+    )
+    .map_err(err)?;
+    ws.write_string(row, 0, "as of").map_err(err)?;
+    ws.write_datetime_with_format(row, 1, &as_of, &date)
+        .map_err(err)?;
+    ws.write_string(row, 2, "date").map_err(err)?;
+    row += 1;
+    for f in &r.headline {
+        let format = formats(f.unit);
+        ws.write_string(row, 0, f.label).map_err(err)?;
+        match f.value {
+            Some(v) => ws.write_number_with_format(row, 1, v, &format),
+            None => ws.write_string(row, 1, &f.text),
+        }
+        .map_err(err)?;
+        let unit = match f.unit {
+            Unit::Share => "share".to_string(),
+            Unit::Money => currency.unwrap_or("money").to_string(),
+            Unit::Count => "customers".to_string(),
+        };
+        ws.write_string(row, 2, unit).map_err(err)?;
+        ws.write_string(row, 3, &f.period).map_err(err)?;
+        ws.write_string(row, 4, &f.meaning).map_err(err)?;
+        if let Some(p) = f.previous {
+            ws.write_number_with_format(row, 5, p, &format)
+                .map_err(err)?;
+        }
+        if let Some(c) = f.change() {
+            ws.write_number_with_format(row, 6, c, &format)
+                .map_err(err)?;
+        }
+        row += 1;
+    }
+    for w in &r.summary.warnings {
+        ws.write_string(row, 0, "note").map_err(err)?;
+        ws.write_string(row, 4, w).map_err(err)?;
+        row += 1;
+    }
+    ws.set_freeze_panes(1, 0).map_err(err)?;
+    for (c, width) in [18, 14, 10, 14, 80, 18, 14].iter().enumerate() {
+        ws.set_column_width(c as u16, *width).map_err(err)?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -769,7 +853,7 @@ mod tests {
             esc(r#"<Väst & "erås">'"#),
             "&lt;Väst &amp; &quot;erås&quot;&gt;&#39;"
         );
-        assert_eq!(cell("a|b<c>\nd"), "a\\|b\\<c> d");
+        assert_eq!(cell("a|b<c>\nd"), "a\\|b\\<c\\> d");
     }
 
     #[test]

@@ -3,20 +3,18 @@
 
 use std::io::{self, Write};
 
+use super::markdown::cell;
+
 use chrono::NaiveDate;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{count, money, percent};
+use super::{SCHEMA_VERSION, count, money, percent};
+use crate::metrics::Summary;
 use crate::metrics::rate::{CohortMatrix, Dimension, RateTable, TenureCurve};
 use crate::metrics::segment::INFREQUENT_GAP_DAYS;
-use crate::normalize::Day;
-use crate::normalize::date::to_date;
-
-/// The version of the JSON output's shape; bumped when a field changes meaning or goes.
-pub const SCHEMA_VERSION: u32 = 1;
 
 /// Everything `churn rate` reports.
 #[derive(Clone, Debug, Serialize)]
@@ -24,6 +22,8 @@ pub struct RateReport {
     pub schema_version: u32,
     pub source: String,
     pub as_of: NaiveDate,
+    /// The summary every command shares.
+    pub summary: Summary,
     #[serde(flatten)]
     pub view: RateView,
 }
@@ -38,11 +38,12 @@ pub enum RateView {
 }
 
 impl RateReport {
-    pub fn new(source: &str, as_of: Day, view: RateView) -> RateReport {
+    pub fn new(summary: Summary, view: RateView) -> RateReport {
         RateReport {
             schema_version: SCHEMA_VERSION,
-            source: source.to_string(),
-            as_of: to_date(as_of),
+            source: summary.source.clone(),
+            as_of: summary.as_of,
+            summary,
             view,
         }
     }
@@ -52,8 +53,8 @@ impl RateReport {
         match &self.view {
             RateView::Rates(t) => rates_title(t, self.as_of),
             RateView::Cohorts(m) => format!(
-                "cohort retention as of {}: share of each first-visit {unit}'s customers not \
-                 defected at the end of each {unit} since",
+                "cohort retention as of {}: share of each first-visit {unit}'s customers never \
+                 judged defected at a {unit} end since",
                 self.as_of,
                 unit = m.unit.name()
             ),
@@ -124,7 +125,7 @@ const SMALL_NOTE: &str = "too few to judge";
 fn groups_footer(t: &RateTable) -> Option<String> {
     let start = t.rows.first()?.period_start;
     match (t.kind, t.value_bands) {
-        (Dimension::Trend(_), _) => early_footer(t),
+        (Dimension::Trend(_), _) => t.warnings.first().map(|w| format!("{w}.")),
         (Dimension::Segment, _) => Some(format!(
             "Segments on {start}: new (first visit less than {} days before), one_visit, \
              seasonal (an off season that recurs), infrequent (usual gap {} days or more), \
@@ -139,29 +140,6 @@ fn groups_footer(t: &RateTable) -> Option<String> {
         )),
         _ => None,
     }
-}
-
-/// Trend rows that start before the rules can judge anyone: every customer is new then.
-fn early_footer(t: &RateTable) -> Option<String> {
-    let data_start = t.data_start?;
-    let new_days = i64::from(t.new_days);
-    let early: Vec<&str> = t
-        .rows
-        .iter()
-        .filter(|r| (r.period_start - data_start).num_days() < new_days)
-        .map(|r| r.group.as_str())
-        .collect();
-    let (first, last) = (early.first()?, early.last()?);
-    let rows = if first == last {
-        first.to_string()
-    } else {
-        format!("{first} to {last}")
-    };
-    Some(format!(
-        "{rows}: the period starts less than {} days after the data begins ({data_start}), \
-         so every customer counts as active at its start (too new to judge).",
-        t.new_days
-    ))
 }
 
 fn small_footer(t: &RateTable) -> String {
@@ -205,14 +183,14 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     right(count(r.defected)),
                     right(percent(r.defection_rate)),
                     right(format!("{}–{}", percent(r.rate_low), percent(r.rate_high))),
-                    right(money(r.revenue_lost)),
+                    right(super::summary::amount(&report.summary, r.revenue_lost)),
                 ];
                 if any_small {
                     row.push(Cell::new(if r.small { SMALL_NOTE } else { "" }));
                 }
                 table.add_row(row);
             }
-            writeln!(w, "{table}")?;
+            super::table::write(w, &mut table)?;
             if let Some(text) = groups_footer(t) {
                 writeln!(w, "{text}")?;
             }
@@ -221,29 +199,12 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
             }
         }
         RateView::Cohorts(m) => {
-            let grid = CohortGrid::new(m);
-            if grid.rows.is_empty() {
+            let (rows, width) = cohort_rows(m);
+            if rows.is_empty() {
                 return writeln!(w, "No month has ended since the first visit.");
             }
-            let mut header = vec!["cohort".to_string(), "customers".to_string()];
-            header.extend((0..grid.width).map(|k| k.to_string()));
-            table.set_header(header);
-            for (cohort, customers, shares) in &grid.rows {
-                let mut row = vec![Cell::new(cohort), right(count(*customers))];
-                row.extend(
-                    shares
-                        .iter()
-                        .map(|s| right(s.map_or(String::new(), whole_percent))),
-                );
-                table.add_row(row);
-            }
-            writeln!(w, "{table}")?;
-            writeln!(
-                w,
-                "Columns: {} since the first visit (0 = the {} of the first visit).",
-                m.unit.since_column().trim_end_matches("_since"),
-                m.unit.name()
-            )?;
+            cohort_grid(&rows, width, usize::from(super::table::width()), w)?;
+            writeln!(w, "{}", cohort_footer(m))?;
         }
         RateView::Tenure(c) => {
             if c.rows.is_empty() {
@@ -261,56 +222,129 @@ pub fn table(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 table.add_row(vec![
                     right(r.tenure_year.to_string()),
                     right(count(r.customers)),
-                    right(money(r.revenue)),
-                    right(money(r.revenue_per_customer)),
+                    right(super::summary::amount(&report.summary, r.revenue)),
+                    right(super::summary::amount(
+                        &report.summary,
+                        r.revenue_per_customer,
+                    )),
                     right(count(r.visiting)),
-                    right(money(r.revenue_per_visiting)),
+                    right(super::summary::amount(
+                        &report.summary,
+                        r.revenue_per_visiting,
+                    )),
                 ]);
             }
-            writeln!(w, "{table}")?;
+            super::table::write(w, &mut table)?;
         }
     }
     Ok(())
 }
 
-/// The cohort matrix pivoted: (cohort, customers, share per step).
-struct CohortGrid {
-    rows: Vec<(String, u64, Vec<Option<f64>>)>,
-    width: usize,
-}
+/// One first-visit month's row of the cohort matrix: (cohort, customers, share
+/// retained by months since; None after the as-of date).
+pub type CohortRow = (String, u64, Vec<Option<f64>>);
 
-impl CohortGrid {
-    fn new(m: &CohortMatrix) -> CohortGrid {
-        let mut rows: Vec<(String, u64, Vec<Option<f64>>)> = Vec::new();
-        for c in &m.cells {
-            if rows.last().is_none_or(|r| r.0 != c.cohort) {
-                rows.push((c.cohort.clone(), c.customers, Vec::new()));
-            }
-            if let Some(row) = rows.last_mut() {
-                let k = c.since as usize;
-                if row.2.len() <= k {
-                    row.2.resize(k + 1, None);
-                }
-                row.2[k] = Some(c.share_active);
-            }
+/// The cohort matrix as rows, and the number of steps (columns).
+pub fn cohort_rows(m: &CohortMatrix) -> (Vec<CohortRow>, usize) {
+    let steps = m
+        .cells
+        .iter()
+        .map(|c| c.since as usize + 1)
+        .max()
+        .unwrap_or(0);
+    let mut rows: Vec<CohortRow> = Vec::new();
+    for c in &m.cells {
+        if rows.last().is_none_or(|r| r.0 != c.cohort) {
+            rows.push((c.cohort.clone(), c.customers, vec![None; steps]));
         }
-        let width = rows.iter().map(|r| r.2.len()).max().unwrap_or(0);
-        for r in &mut rows {
-            r.2.resize(width, None);
+        if let Some(r) = rows.last_mut() {
+            r.2[c.since as usize] = Some(c.share_retained);
         }
-        CohortGrid { rows, width }
     }
+    (rows, steps)
 }
 
-/// Escapes text for a Markdown table cell.
-fn md(text: &str) -> String {
-    text.replace('|', "\\|").replace('\n', " ")
+/// The cohort matrix for the terminal: a compact heat table of percentages (without the
+/// sign, 4 characters a cell), in bands of as many months as fit `width` when it is wider,
+/// each band repeating the cohort column.
+fn cohort_grid(
+    rows: &[CohortRow],
+    steps: usize,
+    width: usize,
+    w: &mut dyn Write,
+) -> io::Result<()> {
+    let label = rows
+        .iter()
+        .map(|r| r.0.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max("cohort".len());
+    let customers = rows
+        .iter()
+        .map(|r| count(r.1).len())
+        .max()
+        .unwrap_or(1)
+        .max("customers".len());
+    let fixed = label + 1 + customers;
+    let per_band = ((width.saturating_sub(fixed)) / 4).max(1);
+    writeln!(
+        w,
+        "Share retained (%) by months since the first visit (0 = the month of the first visit):"
+    )?;
+    for start in (0..steps).step_by(per_band) {
+        let end = (start + per_band).min(steps);
+        let mut line = format!("{:<label$} {:>customers$}", "cohort", "customers");
+        for k in start..end {
+            line += &format!("{k:>4}");
+        }
+        writeln!(w, "\n{}", line.trim_end())?;
+        for (cohort, n, shares) in rows {
+            if shares[start..end].iter().all(Option::is_none) {
+                continue;
+            }
+            let mut line = format!("{cohort:<label$} {:>customers$}", count(*n));
+            for share in &shares[start..end] {
+                match share {
+                    Some(s) => line += &format!("{:>4.0}", s * 100.0),
+                    None => line += "    ",
+                }
+            }
+            writeln!(w, "{}", line.trim_end())?;
+        }
+    }
+    Ok(())
+}
+
+/// What the cohort table's shares mean, and the customers who came back.
+pub fn cohort_footer(m: &CohortMatrix) -> String {
+    // The latest step of each cohort: cells come by cohort, then step.
+    let returned: u64 = m
+        .cells
+        .iter()
+        .zip(m.cells.iter().skip(1).map(Some).chain([None]))
+        .filter(|(c, next)| next.is_none_or(|n| n.cohort != c.cohort))
+        .map(|(c, _)| c.returned)
+        .sum();
+    let mut text = format!(
+        "Columns: {unit}s since the first visit (0 = the {unit} of the first visit). Retained: \
+         never judged defected at a {unit} end so far, so the share never rises.",
+        unit = m.unit.name()
+    );
+    if returned > 0 {
+        text += &format!(
+            " {} customers judged defected earlier have come back since (not retained; \
+             --format csv lists them per {} as `returned`).",
+            count(returned),
+            m.unit.name()
+        );
+    }
+    text
 }
 
 /// Markdown for wikis and e-mail.
 pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "# churn rate: {}\n", md(&report.source))?;
-    writeln!(w, "{}\n", md(&report.title()))?;
+    writeln!(w, "# churn rate: {}\n", cell(&report.source))?;
+    writeln!(w, "{}\n", cell(&report.title()))?;
     match &report.view {
         RateView::Rates(t) => {
             if t.rows.is_empty() {
@@ -334,43 +368,38 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 writeln!(
                     w,
                     "| {} | {} | {} | {} | {}–{} | {} |{small}",
-                    md(&r.group),
+                    cell(&r.group),
                     count(r.customers),
                     count(r.defected),
                     percent(r.defection_rate),
                     percent(r.rate_low),
                     percent(r.rate_high),
-                    money(r.revenue_lost)
+                    super::summary::amount(&report.summary, r.revenue_lost)
                 )?;
             }
             if let Some(text) = groups_footer(t) {
-                writeln!(w, "\n{}", md(&text))?;
+                writeln!(w, "\n{}", cell(&text))?;
             }
             if any_small {
                 writeln!(w, "\n{}", small_footer(t))?;
             }
         }
         RateView::Cohorts(m) => {
-            let grid = CohortGrid::new(m);
-            if grid.rows.is_empty() {
+            let (rows, width) = cohort_rows(m);
+            if rows.is_empty() {
                 return writeln!(w, "No month has ended since the first visit.");
             }
-            let steps: String = (0..grid.width).map(|k| format!(" {k} |")).collect();
+            let steps: String = (0..width).map(|k| format!(" {k} |")).collect();
             writeln!(w, "| cohort | customers |{steps}")?;
-            writeln!(w, "|---|---:|{}", "---:|".repeat(grid.width))?;
-            for (cohort, customers, shares) in &grid.rows {
+            writeln!(w, "|---|---:|{}", "---:|".repeat(width))?;
+            for (cohort, customers, shares) in &rows {
                 let cells: String = shares
                     .iter()
                     .map(|s| format!(" {} |", s.map_or(String::new(), whole_percent)))
                     .collect();
-                writeln!(w, "| {} | {} |{cells}", md(cohort), count(*customers))?;
+                writeln!(w, "| {} | {} |{cells}", cell(cohort), count(*customers))?;
             }
-            writeln!(
-                w,
-                "\nColumns: {} since the first visit (0 = the {} of the first visit).",
-                m.unit.since_column().trim_end_matches("_since"),
-                m.unit.name()
-            )?;
+            writeln!(w, "\n{}", cell(&cohort_footer(m)))?;
         }
         RateView::Tenure(c) => {
             if c.rows.is_empty() {
@@ -387,10 +416,10 @@ pub fn markdown(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     "| {} | {} | {} | {} | {} | {} |",
                     r.tenure_year,
                     count(r.customers),
-                    money(r.revenue),
-                    money(r.revenue_per_customer),
+                    super::summary::amount(&report.summary, r.revenue),
+                    super::summary::amount(&report.summary, r.revenue_per_customer),
                     count(r.visiting),
-                    money(r.revenue_per_visiting)
+                    super::summary::amount(&report.summary, r.revenue_per_visiting)
                 )?;
             }
         }
@@ -436,16 +465,18 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 "cohort",
                 m.unit.since_column(),
                 "customers",
-                "active",
-                "share_active",
+                "retained",
+                "share_retained",
+                "returned",
             ])?;
             for c in &m.cells {
                 out.write_record([
                     c.cohort.clone(),
                     c.since.to_string(),
                     c.customers.to_string(),
-                    c.active.to_string(),
-                    plain(c.share_active, 4),
+                    c.retained.to_string(),
+                    plain(c.share_retained, 4),
+                    c.returned.to_string(),
                 ])?;
             }
         }
@@ -473,8 +504,24 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// JSON: the whole report, with a `schema_version` and a `view` (rates, cohorts, tenure).
-pub fn json(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    writeln!(w)
+impl super::Render for RateReport {
+    const SHEET: &'static str = "rate";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        table(self, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        markdown(self, w)
+    }
 }

@@ -2,16 +2,18 @@
 
 use std::io::{self, Write};
 
+use super::markdown::cell;
+
 use chrono::NaiveDate;
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use super::csv::plain;
-use super::{SCHEMA_VERSION, count, money, percent};
+use super::{SCHEMA_VERSION, count, percent};
+use crate::metrics::Summary;
 use crate::metrics::clv::{DAYS_PER_YEAR, Settings};
 use crate::metrics::reasons::{ByGroup, Reasons};
-use crate::normalize::{Day, date::to_date};
 
 #[derive(Clone, Debug, Serialize)]
 pub struct ReasonsReport {
@@ -19,6 +21,8 @@ pub struct ReasonsReport {
     pub source: String,
     pub feedback: String,
     pub as_of: NaiveDate,
+    /// The summary every command shares.
+    pub summary: Summary,
     pub value_settings: Settings,
     #[serde(flatten)]
     pub reasons: Reasons,
@@ -26,17 +30,17 @@ pub struct ReasonsReport {
 
 impl ReasonsReport {
     pub fn new(
-        source: &str,
+        summary: Summary,
         feedback: &str,
-        as_of: Day,
         value_settings: Settings,
         reasons: Reasons,
     ) -> ReasonsReport {
         ReasonsReport {
             schema_version: SCHEMA_VERSION,
-            source: source.to_string(),
+            source: summary.source.clone(),
             feedback: feedback.to_string(),
-            as_of: to_date(as_of),
+            as_of: summary.as_of,
+            summary,
             value_settings,
             reasons,
         }
@@ -52,7 +56,7 @@ impl ReasonsReport {
         )
     }
 
-    fn summary(&self) -> Vec<(&'static str, String)> {
+    fn summary_lines(&self) -> Vec<(&'static str, String)> {
         let r = &self.reasons;
         let mut lines = vec![
             ("as of", self.as_of.to_string()),
@@ -129,7 +133,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
         "churn reasons: {} with feedback from {}",
         report.source, report.feedback
     )?;
-    writeln!(w, "{}", super::table::summary_table(report.summary()))?;
+    super::table::write(w, &mut super::table::summary_table(report.summary_lines()))?;
     writeln!(
         w,
         "\nWhy customers leave, highest value lost first ({}):",
@@ -154,12 +158,12 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             right(count(row.defectors)),
             right(count(row.at_risk)),
             right(percent(row.share)),
-            right(money(row.value_lost)),
+            right(super::summary::amount(&report.summary, row.value_lost)),
             right(gap(row.expectation_gap)),
             Cell::new(row.examples.join("\n")),
         ]);
     }
-    writeln!(w, "{t}")?;
+    super::table::write(w, &mut t)?;
     writeln!(
         w,
         "share = of the defectors who gave feedback; gap = expected − perceived rating."
@@ -178,7 +182,7 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
                 Cell::new(row.examples.join("\n")),
             ]);
         }
-        writeln!(w, "{t}")?;
+        super::table::write(w, &mut t)?;
     }
     if let Some(by) = r.by {
         let what = match by {
@@ -204,11 +208,11 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             t.add_row(vec![
                 Cell::new(&g.group),
                 right(count(g.defectors)),
-                right(money(g.value_lost)),
+                right(super::summary::amount(&report.summary, g.value_lost)),
                 Cell::new(reasons.join(", ")),
             ]);
         }
-        writeln!(w, "{t}")?;
+        super::table::write(w, &mut t)?;
     }
     for (title, rows) in [("store", &r.gap_by_store), ("employee", &r.gap_by_employee)] {
         if rows.is_empty() {
@@ -229,16 +233,15 @@ pub fn table(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
                 right(format!("{:+.2}", g.expectation_gap)),
             ]);
         }
-        writeln!(w, "{t}")?;
+        super::table::write(w, &mut t)?;
     }
     Ok(())
 }
 
 pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
     let r = &report.reasons;
-    let cell = |t: &str| t.replace('|', "\\|").replace('\n', " ");
     writeln!(w, "# churn reasons: {}\n", cell(&report.source))?;
-    for (label, text) in report.summary() {
+    for (label, text) in report.summary_lines() {
         writeln!(w, "- **{label}**: {}", cell(&text))?;
     }
     writeln!(
@@ -259,7 +262,7 @@ pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             row.defectors,
             row.at_risk,
             percent(row.share),
-            money(row.value_lost),
+            super::summary::amount(&report.summary, row.value_lost),
             gap(row.expectation_gap),
             cell(&row.examples.join("; "))
         )?;
@@ -280,4 +283,26 @@ pub fn markdown(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
         }
     }
     Ok(())
+}
+
+impl super::Render for ReasonsReport {
+    const SHEET: &'static str = "reasons";
+
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        table(self, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        csv(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        let _ = limit;
+        markdown(self, w)
+    }
 }

@@ -1,5 +1,7 @@
 //! The result of `churn scan`: the summary and one row per customer.
 
+use std::io::{self, Write};
+
 use chrono::NaiveDate;
 use serde::Serialize;
 
@@ -60,7 +62,7 @@ pub struct ScanReport {
 }
 
 /// The version of the JSON output's shape; bumped when a field changes meaning or goes.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 impl ScanReport {
     /// Rows sorted by status (defected, at risk, active), then yearly value at stake
@@ -93,12 +95,7 @@ impl ScanReport {
                     recent_spend_per_visit: f.recent_spend_per_visit,
                     usual_gap_days: f.usual_gap_days,
                     days_since_last_visit: f.days_since_last_visit,
-                    change_since: j
-                        .findings
-                        .iter()
-                        .find(|x| Some(x.rule) == j.rule)
-                        .and_then(|x| x.since)
-                        .map(to_date),
+                    change_since: j.since().map(to_date),
                     feedback: None,
                 }
             })
@@ -120,11 +117,19 @@ impl ScanReport {
         }
     }
 
-    /// Adds each customer's latest feedback, by customer id.
-    pub fn attach_feedback(&mut self, latest: &std::collections::HashMap<String, LatestFeedback>) {
+    /// Adds each customer's latest feedback (reason, day) by customer id.
+    pub fn attach_feedback(
+        &mut self,
+        latest: &std::collections::HashMap<&str, (String, crate::normalize::Day)>,
+    ) {
         self.has_feedback = true;
         for c in &mut self.customers {
-            c.feedback = latest.get(&c.customer_id).cloned();
+            c.feedback = latest
+                .get(c.customer_id.as_str())
+                .map(|(reason, day)| LatestFeedback {
+                    reason: reason.clone(),
+                    date: to_date(*day),
+                });
         }
     }
 
@@ -134,144 +139,22 @@ impl ScanReport {
     }
 }
 
-/// The summary as (label, text) lines, shared by the table and Markdown renderers.
-pub fn summary_lines(s: &Summary) -> Vec<(&'static str, String)> {
-    use super::{count, percent};
-    let r = &s.rows;
-    let mut rows = format!("{} read: {} used", count(r.read), count(r.used));
-    if r.anonymous > 0 {
-        rows += &format!(", {} anonymous (no customer id)", count(r.anonymous));
-    }
-    if r.duplicates_dropped > 0 {
-        rows += &format!(", {} duplicate lines dropped", count(r.duplicates_dropped));
-    }
-    if r.skipped > 0 {
-        let why: Vec<String> = r
-            .skipped_reasons
-            .iter()
-            .map(|x| format!("{} {}", count(x.rows), x.reason))
-            .collect();
-        rows += &format!(", {} skipped ({})", count(r.skipped), why.join("; "));
-    }
-    if r.after_as_of > 0 {
-        rows += &format!(", {} after the as-of date", count(r.after_as_of));
-    }
-    let mut lines = vec![("as of", s.as_of.to_string()), ("rows", rows)];
-    if r.duplicates > 0 && r.duplicates_dropped == 0 {
-        lines.push((
-            "duplicates",
-            format!(
-                "{} exact duplicate lines kept (--dedupe drops them)",
-                count(r.duplicates)
-            ),
-        ));
-    }
-    if r.refund_lines > 0 {
-        lines.push((
-            "refunds",
-            format!(
-                "{} refund lines (negative amounts) subtracted from spend",
-                count(r.refund_lines)
-            ),
-        ));
-    }
-    let statuses: Vec<String> = [Status::Active, Status::AtRisk, Status::Defected]
-        .iter()
-        .filter_map(|&st| s.statuses.iter().find(|x| x.status == st))
-        .map(|x| {
-            format!(
-                "{} {} ({})",
-                count(x.customers),
-                x.status.label(),
-                percent(x.share)
-            )
-        })
-        .collect();
-    lines.push((
-        "customers",
-        format!("{}: {}", count(s.customers), statuses.join(", ")),
-    ));
-    lines.push((
-        "defection rate",
-        match &s.defection_rate {
-            Some(d) => format!(
-                "{} a year: {} of the {} customers active on {} had defected by {} (95% interval {}–{})",
-                percent(d.rate),
-                count(d.defected),
-                count(d.customers),
-                d.period_start,
-                d.period_end,
-                percent(d.low),
-                percent(d.high)
-            ),
-            None => "not available: no customers were active 12 months before the as-of date".into(),
-        },
-    ));
-    lines.push((
-        "revenue lost",
-        yearly_revenue_of(s.revenue_lost_12m, s.count(Status::Defected), "defected"),
-    ));
-    lines.push((
-        "revenue at risk",
-        yearly_revenue_of(s.revenue_at_risk_12m, s.count(Status::AtRisk), "at-risk"),
-    ));
-    let v = &s.value;
-    match (&v.headline, &v.unavailable) {
-        (Some(h), _) => {
-            let assumptions = format!(
-                "discounted {:.0}% a year, in revenue; see churn clv",
-                h.settings.annual_discount * 100.0
-            );
-            lines.push((
-                "a regular is worth",
-                match h.regular_worth_10y {
-                    Some(w) => format!(
-                        "{} over ten years (mean of the {} active customers with {}+ visits in the last 12 months; {assumptions})",
-                        super::money(w),
-                        count(h.regulars as u64),
-                        crate::metrics::clv::REGULAR_VISITS_12M
-                    ),
-                    None => "no regulars (active, 12+ visits in the last 12 months) to value".into(),
-                },
-            ));
-            lines.push((
-                "future value lost",
-                format!(
-                    "{} over ten years with the defected customers, had they kept coming ({assumptions})",
-                    super::money(h.value_lost)
-                ),
-            ));
-            lines.push((
-                "future value at risk",
-                format!(
-                    "{} over ten years in the at-risk customers ({assumptions})",
-                    super::money(h.value_at_risk)
-                ),
-            ));
-        }
-        (None, Some(why)) => lines.push(("lifetime value", format!("not available: {why}"))),
-        (None, None) => {}
-    }
-    if !s.rules.is_empty() {
-        let by: Vec<String> = s
-            .rules
-            .iter()
-            .map(|r| format!("{} {}", r.rule.as_str(), count(r.customers)))
-            .collect();
-        lines.push(("flagged by", by.join(", ")));
-    }
-    lines
-}
+impl super::Render for ScanReport {
+    const SHEET: &'static str = "scan";
 
-/// "12,345.67 a year (last-12-month revenue of the 12 defected customers)".
-fn yearly_revenue_of(revenue: f64, n: u64, kind: &str) -> String {
-    let money = super::money(revenue);
-    match n {
-        0 => format!("{money} a year (no {kind} customers)"),
-        1 => format!("{money} a year (last-12-month revenue of the 1 {kind} customer)"),
-        n => format!(
-            "{money} a year (last-12-month revenue of the {} {kind} customers)",
-            super::count(n)
-        ),
+    fn summary(&self) -> &crate::metrics::Summary {
+        &self.summary
+    }
+
+    fn table(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        super::table::scan(self, limit, w)
+    }
+
+    fn csv(&self, w: &mut dyn Write) -> io::Result<()> {
+        super::csv::scan(self, w)
+    }
+
+    fn markdown(&self, limit: usize, w: &mut dyn Write) -> io::Result<()> {
+        super::markdown::scan(self, limit, w)
     }
 }

@@ -147,6 +147,16 @@ pub struct Judgement {
     pub figures: Figures,
 }
 
+impl Judgement {
+    /// When the change behind the status began, as far as the deciding rule can tell.
+    pub fn since(&self) -> Option<Day> {
+        self.findings
+            .iter()
+            .find(|f| Some(f.rule) == self.rule)
+            .and_then(|f| f.since)
+    }
+}
+
 /// What a rule sees of a customer.
 pub struct Customer<'a, 'h> {
     pub history: &'a History<'h>,

@@ -19,8 +19,34 @@ pub fn repo_file(path: &str) -> PathBuf {
 /// `churn` with the repository root as its working directory.
 pub fn churn() -> assert_cmd::Command {
     let mut cmd = assert_cmd::Command::cargo_bin("churn").expect("the churn binary is built");
-    cmd.current_dir(root());
+    // Tables fit 100 columns when piped, unless COLUMNS says otherwise: fix it, so the
+    // tests do not depend on the shell they run in.
+    cmd.current_dir(root()).env("COLUMNS", "100");
     cmd
+}
+
+/// The summary lines of a table output, label → text, with wrapped text joined.
+pub fn summary_lines(out: &str) -> Vec<(String, String)> {
+    let mut lines: Vec<(String, String)> = Vec::new();
+    for line in out.lines().skip(1) {
+        if line.is_empty() {
+            break;
+        }
+        // " label   text": the label column is blank on a continuation line.
+        let text_at = line.len() - line.trim_start().len();
+        let body = &line[text_at..];
+        match lines.last_mut() {
+            Some((_, text)) if text_at > 5 => {
+                text.push(' ');
+                text.push_str(body);
+            }
+            _ => {
+                let (label, text) = body.split_once("  ").unwrap_or((body, ""));
+                lines.push((label.to_string(), text.trim().to_string()));
+            }
+        }
+    }
+    lines
 }
 
 /// Runs `churn ARGS…` from the repository root.

@@ -1,6 +1,6 @@
 //! The config file (`--config churn.toml`, also `--rules`): column mapping, how the
-//! input is written, and the defection rules, so a monthly cron job repeats no flags.
-//! Flags win over the file; the file wins over churn's defaults.
+//! input is written, the defection rules and how value is counted, so a monthly cron
+//! job repeats no flags. Flags win over the file; the file wins over churn's defaults.
 
 use std::path::Path;
 
@@ -27,6 +27,9 @@ pub struct InputConfig {
     /// `point` or `comma`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub decimal: Option<String>,
+    /// The currency of the export's amounts, as it should be shown (`kr`, `€`, `USD`)
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub currency: Option<String>,
 }
 
 impl InputConfig {
@@ -38,7 +41,7 @@ impl InputConfig {
 /// The whole file. Unknown keys are errors, so a typo cannot silently do nothing.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
-pub struct Config {
+pub struct ConfigFile {
     #[serde(skip_serializing_if = "InputConfig::is_empty")]
     pub input: InputConfig,
     #[serde(skip_serializing_if = "is_default_columns")]
@@ -53,21 +56,42 @@ pub struct Config {
     pub reasons: std::collections::BTreeMap<String, String>,
     pub history: HistoryConfig,
     pub rules: Rules,
+    /// How future value is counted (`[value]`).
+    pub value: ValueConfig,
+}
+
+/// How future value is counted in every value figure (`[value]`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ValueConfig {
+    /// Yearly discount rate of future revenue (0.10 = 10% a year).
+    pub discount: f64,
+    /// Share of revenue that is profit (1 = value in revenue).
+    pub margin: f64,
+}
+
+impl Default for ValueConfig {
+    fn default() -> Self {
+        ValueConfig {
+            discount: 0.10,
+            margin: 1.0,
+        }
+    }
 }
 
 fn is_default_columns(c: &ColumnNames) -> bool {
     *c == ColumnNames::default()
 }
 
-impl Config {
+impl ConfigFile {
     /// Reads a config file; `None` gives the defaults.
-    pub fn load(path: Option<&Path>) -> Result<Config> {
+    pub fn load(path: Option<&Path>) -> Result<ConfigFile> {
         let Some(path) = path else {
-            return Ok(Config::default());
+            return Ok(ConfigFile::default());
         };
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("{}: cannot read the config file", path.display()))?;
-        let config: Config = toml::from_str(&text).map_err(|e| {
+        let config: ConfigFile = toml::from_str(&text).map_err(|e| {
             // One line: file:line:column: message (toml's own text spans several lines).
             let at = e.span().map_or(String::new(), |span| {
                 let before = &text[..span.start.min(text.len())];
@@ -83,6 +107,11 @@ impl Config {
         })?;
         if let Err(e) = config.rule_config().validate() {
             bail!("{}: {e}", path.display());
+        }
+        if let Err(e) = super::check_discount(config.value.discount)
+            .and_then(|()| super::check_margin(config.value.margin))
+        {
+            bail!("{}: value.{e}", path.display());
         }
         Ok(config)
     }
@@ -108,7 +137,8 @@ const HEADER: &str = "\
 # (\"active\", \"at_risk\" or \"defected\").
 #
 # [columns] maps your headers, e.g.  customer = \"Kortnummer\"
-# [input] fixes the dialect, e.g.    delimiter = \";\"  date_format = \"%d.%m.%Y\"
+# [input] fixes the dialect, e.g.    delimiter = \";\"  date_format = \"%d.%m.%Y\"  currency = \"kr\"
+# [value] counts future value, e.g.  discount = 0.08  margin = 0.35
 
 ";
 
@@ -131,6 +161,9 @@ fn annotate(body: &str) -> String {
                 Some("# 4. Spend per visit fell to max_ratio of their baseline or less.")
             }
             "[rules.slowing]" => Some("# 5. Visits slowed markedly, but not yet by half."),
+            "[value]" => Some(
+                "# Future value: yearly discount rate, and the share of revenue that is profit.",
+            ),
             _ => None,
         };
         if let Some(note) = note {
@@ -152,15 +185,15 @@ mod tests {
 
     #[test]
     fn the_printed_defaults_read_back_as_the_defaults() {
-        let text = Config::default().to_toml().unwrap();
-        let back: Config = toml::from_str(&text).unwrap();
-        assert_eq!(back, Config::default());
+        let text = ConfigFile::default().to_toml().unwrap();
+        let back: ConfigFile = toml::from_str(&text).unwrap();
+        assert_eq!(back, ConfigFile::default());
         assert!(text.contains("[rules.partial_defection]"));
     }
 
     #[test]
     fn a_partial_file_keeps_the_other_defaults() {
-        let c: Config =
+        let c: ConfigFile =
             toml::from_str("[rules.gone]\nenabled = false\n[columns]\ncustomer = \"Kund\"\n")
                 .unwrap();
         assert!(!c.rules.gone.enabled);
@@ -171,11 +204,11 @@ mod tests {
 
     #[test]
     fn unknown_keys_and_bad_values_are_errors() {
-        assert!(toml::from_str::<Config>("[rules.gone]\nalfa = 0.1\n").is_err());
+        assert!(toml::from_str::<ConfigFile>("[rules.gone]\nalfa = 0.1\n").is_err());
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("c.toml");
         std::fs::write(&path, "[rules.partial_defection]\nmax_ratio = 2.0\n").unwrap();
-        let err = Config::load(Some(&path)).unwrap_err().to_string();
+        let err = ConfigFile::load(Some(&path)).unwrap_err().to_string();
         assert!(
             err.ends_with("rules.partial_defection.max_ratio must be above 0 and at most 1, got 2"),
             "{err}"
