@@ -221,6 +221,7 @@ pub fn resolve(
         delimiter,
         columns,
         progress: progress && !quiet,
+        sheet: None,
     };
     let feedback = feedback.and_then(|f| {
         let path = f.feedback.clone()?;

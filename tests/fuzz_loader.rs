@@ -40,6 +40,18 @@ fn field() -> impl Strategy<Value = String> {
         "[0-3][0-9]\\.[01][0-9]\\.20[0-9]{2}",
         "[01][0-9]/[0-3][0-9]/[0-9]{2,4}",
         "-?[0-9]{1,5}([.,][0-9]{1,3})?-?",
+        prop_oneof![
+            Just("true"),
+            Just("false"),
+            Just("Sale"),
+            Just("Refund"),
+            Just("Void"),
+            Just("voided")
+        ]
+        .prop_map(str::to_string),
+        "#[0-9]{4}",
+        "[a-z]{1,5}@[a-z]{1,5}\\.com",
+        "[0-9]{1,2}/[0-9]{1,2}/[0-9]{2} [0-9]{1,2}:[0-9]{2} (AM|PM)",
         "(€ |\\$)?[0-9]{1,3}([ .,][0-9]{3})*([.,][0-9]{2})?( kr)?",
         "[a-zA-ZåäöÅÄÖé ,;\"\n\r\t|]{0,12}",
         any::<String>(),
@@ -59,6 +71,15 @@ fn csv_text() -> impl Strategy<Value = Vec<u8>> {
             Just("Datum"),
             Just("Belopp"),
             Just("category"),
+            Just("Quantity"),
+            Just("UnitPrice"),
+            Just("Void?"),
+            Just("Type"),
+            Just("Name"),
+            Just("Email"),
+            Just("Cancelled at"),
+            Just("Refunded Amount"),
+            Just("InvoiceNo"),
             Just("x"),
         ],
         1..7,
@@ -129,6 +150,10 @@ fn regressions() {
         b"customer_id,date,amount\nA,0001-01-01,1\nA,9999-12-31,1\n",
         b"customer_id,date,amount\nA,01/02/03,1\n",
         b"\x1f\x8b\x08\x00garbage",
+        b"PK\x03\x04garbage that is no workbook",
+        b"\xD0\xCF\x11\xE0garbage",
+        b"Name,Email,Created at,Lineitem quantity,Lineitem price,Refunded Amount\n#1,a@b.com,2025-01-01,1,5.00,9.00\n#1,,,2,1.00,\n",
+        b"Type,Date,Account,Amount\nVoid,01/02/2025 10:00,A,-5.00\nSale,01/02/2025 10:00,A,5.00\n",
     ] {
         let _ = scan(bytes, false);
         let _ = scan(bytes, true);

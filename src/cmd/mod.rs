@@ -5,6 +5,7 @@
 pub mod clv;
 pub mod completions;
 pub mod contacts;
+pub mod inspect;
 pub mod rate;
 pub mod reasons;
 pub mod report;
@@ -55,6 +56,8 @@ pub enum Command {
     Rules(rules::RulesArgs),
     /// SQL for DuckDB, Spark or a warehouse that sums purchase lines into a daily table
     Sql(Box<sql::SqlArgs>),
+    /// What churn would read from an export: columns, roles, rows left out, flags to change them
+    Inspect(Box<inspect::InspectArgs>),
     /// Generate a synthetic purchase log with planted behaviours, and its truth
     Sample(sample::SampleArgs),
     /// Print a shell completion script: churn completions bash > /etc/bash_completion.d/churn
@@ -76,6 +79,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Report(args) => report::run(args, quiet),
         Command::Rules(args) => done(rules::run(args)),
         Command::Sql(args) => done(sql::run(args)),
+        Command::Inspect(args) => done(inspect::run(args, quiet)),
         Command::Sample(args) => done(sample::run(args, quiet)),
         Command::Completions(args) => done(completions::run(args)),
         Command::Man(args) => done(completions::man(args)),

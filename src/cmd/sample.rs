@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 use clap::Args;
 
 use crate::report;
+use crate::sample::exports::{self, Layout};
 use crate::sample::{self, SampleConfig};
 
 #[derive(Debug, Args)]
@@ -31,12 +32,61 @@ pub struct SampleArgs {
     /// one employee, a rare low-value reason, praise from customers who stayed)
     #[arg(long)]
     pub feedback: bool,
+    /// Instead, write a small export in a real system's layout, with its quirks, and
+    /// its truth (LAYOUT.truth.csv: each customer's visits and net revenue): shopify,
+    /// square, toast, lightspeed, online-retail, loyalty-card, swedish-till, excel, or
+    /// all
+    #[arg(long, value_name = "LAYOUT", value_parser = parse_layout)]
+    pub layout: Option<Layouts>,
     /// Directory to write purchases.csv and truth.csv into (created if missing)
     #[arg(short = 'o', long, value_name = "DIR")]
     pub output: PathBuf,
 }
 
+/// `--layout`: one layout or all.
+#[derive(Clone, Debug)]
+pub struct Layouts(Vec<Layout>);
+
+fn parse_layout(text: &str) -> Result<Layouts, String> {
+    if text == "all" {
+        return Ok(Layouts(Layout::ALL.to_vec()));
+    }
+    Layout::from_name(text)
+        .map(|l| Layouts(vec![l]))
+        .ok_or_else(|| {
+            let names: Vec<&str> = Layout::ALL.iter().map(|l| l.name()).collect();
+            format!("unknown layout \"{text}\": use {} or all", names.join(", "))
+        })
+}
+
+/// Writes each layout's export and truth into `dir`.
+fn write_layouts(layouts: &Layouts, dir: &std::path::Path, quiet: bool) -> Result<()> {
+    for &layout in &layouts.0 {
+        let export = exports::export(layout)?;
+        report::write_output(Some(&dir.join(layout.file_name())), |w| {
+            w.write_all(&export.bytes)
+        })?;
+        report::write_output(Some(&dir.join(layout.truth_name())), |w| {
+            exports::write_truth(&export.truth, w)
+        })?;
+        if !quiet {
+            eprintln!(
+                "churn: wrote {} ({} customers) to {}",
+                layout.file_name(),
+                export.truth.len(),
+                dir.display()
+            );
+        }
+    }
+    Ok(())
+}
+
 pub fn run(args: &SampleArgs, quiet: bool) -> Result<()> {
+    if let Some(layouts) = &args.layout {
+        std::fs::create_dir_all(&args.output)
+            .with_context(|| format!("{}: cannot create the directory", args.output.display()))?;
+        return write_layouts(layouts, &args.output, quiet);
+    }
     let cfg = SampleConfig {
         customers: args.customers,
         seed: args.seed,

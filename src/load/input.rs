@@ -106,6 +106,13 @@ pub struct Input {
     pub reader: Box<dyn Read + Send>,
     /// Size in bytes of the undecoded file when known (a plain file, not gzip or stdin).
     pub size: Option<u64>,
+    /// A spreadsheet workbook (zip or OLE container): the reader yields its raw bytes.
+    pub workbook: bool,
+}
+
+/// Whether bytes start like an .xlsx/.ods (zip) or an old .xls (OLE compound file).
+pub fn is_workbook(head: &[u8]) -> bool {
+    head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0")
 }
 
 /// Opens `path` (`-` is standard input), undoes gzip and decodes to UTF-8.
@@ -148,6 +155,17 @@ pub fn open(path: &Path, charset: Option<Charset>, progress: bool) -> Result<Inp
         Box::new(raw)
     };
 
+    if is_workbook(&head) {
+        // Binary: no text encoding to undo.
+        return Ok(Input {
+            name,
+            charset: Charset::Utf8,
+            reader: Box::new(Cursor::new(head.clone()).chain(raw)),
+            head,
+            size,
+            workbook: true,
+        });
+    }
     let charset = match charset {
         Some(c) => c,
         None => detect_charset(&head),
@@ -185,6 +203,7 @@ pub fn open(path: &Path, charset: Option<Charset>, progress: bool) -> Result<Inp
         head,
         reader,
         size,
+        workbook: false,
     })
 }
 

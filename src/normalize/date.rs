@@ -35,6 +35,9 @@ pub enum DateFormat {
     Compact,
     /// a chrono strftime format, e.g. `%d %b %Y`
     Custom(String),
+    /// Excel's serial day numbers (`45943`, `45943.54`): days since 1899-12-30, as a
+    /// workbook stores a date cell that lost its date format.
+    ExcelSerial,
 }
 
 impl DateFormat {
@@ -45,6 +48,7 @@ impl DateFormat {
             DateFormat::Mdy => "mm/dd/yyyy".into(),
             DateFormat::Compact => "yyyymmdd".into(),
             DateFormat::Custom(f) => f.clone(),
+            DateFormat::ExcelSerial => "Excel serial day number".into(),
         }
     }
 
@@ -60,6 +64,7 @@ impl DateFormat {
                         .map(|t| t.date())
                 })
                 .map(to_day),
+            DateFormat::ExcelSerial => excel_serial(text),
             DateFormat::Compact => {
                 let b = text.as_bytes();
                 if b.len() < 8 || !b[..8].iter().all(u8::is_ascii_digit) || !time_part_ok(&b[8..]) {
@@ -104,6 +109,65 @@ impl DateFormat {
             }
         }
     }
+}
+
+/// An Excel serial day number: the whole days count from 1899-12-30 (from 1900-03-01
+/// on, where Excel's fictitious 1900-02-29 no longer matters); the fraction is the time.
+fn excel_serial(text: &str) -> Option<Day> {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    if int.is_empty() || int.len() > 7 || !int.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let serial: i32 = int.parse().ok()?;
+    // 61 is 1900-03-01; 2958465 is 9999-12-31, Excel's last day.
+    if !(61..=2_958_465).contains(&serial) {
+        return None;
+    }
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    Some(to_day(epoch) + serial)
+}
+
+/// Whether a value is a time of day without a date: `12:59:30`, `5:18 PM`, `08.15`.
+pub fn is_time_of_day(text: &str) -> bool {
+    let t = text.trim();
+    let t = t
+        .strip_suffix("AM")
+        .or_else(|| t.strip_suffix("PM"))
+        .or_else(|| t.strip_suffix("am"))
+        .or_else(|| t.strip_suffix("pm"))
+        .map_or(t, str::trim_end);
+    let mut parts = t.split([':', '.']);
+    let (Some(h), Some(m)) = (parts.next(), parts.next()) else {
+        return false;
+    };
+    let digits = |p: &str, max: u32| {
+        (1..=2).contains(&p.len())
+            && p.bytes().all(|b| b.is_ascii_digit())
+            && p.parse::<u32>().is_ok_and(|v| v <= max)
+    };
+    let rest_ok =
+        parts.all(|p| !p.is_empty() && p.len() <= 6 && p.bytes().all(|b| b.is_ascii_digit()));
+    digits(h, 23) && m.len() == 2 && digits(m, 59) && rest_ok
+}
+
+/// Whether dates are written with a 12-hour clock (`10/8/25 5:18 PM`): the habit of
+/// the United States, where the month comes first.
+pub fn twelve_hour_clock(values: &[&str]) -> bool {
+    let with = values
+        .iter()
+        .filter(|v| {
+            let v = v.trim_end();
+            v.len() > 3
+                && (v.ends_with("AM")
+                    || v.ends_with("PM")
+                    || v.ends_with("am")
+                    || v.ends_with("pm"))
+        })
+        .count();
+    with > 0 && with * 2 >= values.len()
 }
 
 fn num(b: &[u8]) -> Option<u32> {
@@ -167,6 +231,12 @@ pub enum Detected {
 /// Picks the format that reads the most sampled values. A few bad values do not stop
 /// detection: they are reported with their line numbers when the rows are read.
 pub fn detect(values: &[&str]) -> Detected {
+    detect_with(values, false)
+}
+
+/// [`detect`], also trying Excel serial day numbers when `serial` (values from a
+/// workbook, where a number in a date column can only be a date).
+pub fn detect_with(values: &[&str], serial: bool) -> Detected {
     let values: Vec<&str> = values
         .iter()
         .map(|v| v.trim())
@@ -184,6 +254,9 @@ pub fn detect(values: &[&str]) -> Detected {
     );
     let best = ymd.max(compact).max(dmy).max(mdy);
     if best == 0 {
+        if serial && reads(&DateFormat::ExcelSerial) > 0 {
+            return Detected::Format(DateFormat::ExcelSerial);
+        }
         return Detected::Unknown;
     }
     if ymd == best {
@@ -225,6 +298,8 @@ pub struct DateColumn {
     only_mdy: Option<(u64, String)>,
     only_dmy: Option<(u64, String)>,
     example: Option<String>,
+    /// When no value tells: month first (a 12-hour clock says the United States).
+    month_first: bool,
 }
 
 /// How the column was read, once decided.
@@ -248,7 +323,15 @@ impl DateColumn {
             only_mdy: None,
             only_dmy: None,
             example: None,
+            month_first: false,
         }
+    }
+
+    /// When no value in the whole column tells day/month from month/day, read month
+    /// first instead of asking (set when the dates carry a 12-hour clock).
+    pub fn prefer_month_first(mut self, yes: bool) -> DateColumn {
+        self.month_first = yes;
+        self
     }
 
     /// Whether values are being read both ways.
@@ -309,6 +392,7 @@ impl DateColumn {
             (Some(f), _, _) => Ok(Resolved::First(f)),
             (None, Some(_), None) => Ok(Resolved::First(DateFormat::Dmy)),
             (None, None, Some(_)) => Ok(Resolved::Alternative),
+            (None, None, None) if self.month_first => Ok(Resolved::Alternative),
             (None, None, None) => bail!(
                 "dates such as \"{}\" could be day/month or month/day (no day above 12 in the whole column); pass --date-format \"%d/%m/%Y\" or --date-format \"%m/%d/%Y\"",
                 self.example.unwrap_or_default()
@@ -397,6 +481,48 @@ mod tests {
             Some(DateFormat::Dmy)
         );
         assert_eq!(detect(&["yesterday"]), Detected::Unknown);
+        // 12-hour clocks, UTC offsets and Excel serials
+        assert_eq!(
+            f(&["10/8/25 5:18 PM", "10/13/25 11:02 AM"]),
+            Some(DateFormat::Mdy)
+        );
+        assert_eq!(f(&["2025-10-07 09:50:26 +0200"]), Some(DateFormat::Ymd));
+        assert_eq!(detect(&["45943", "45944.5"]), Detected::Unknown);
+        assert_eq!(
+            detect_with(&["45943", "45944.5"], true),
+            Detected::Format(DateFormat::ExcelSerial)
+        );
+    }
+
+    #[test]
+    fn the_day_is_the_local_day_as_written() {
+        assert_eq!(
+            DateFormat::Ymd.parse("2025-10-07 23:50:26 -0500"),
+            d(2025, 10, 7)
+        );
+        assert_eq!(DateFormat::Mdy.parse("12/1/10 8:26"), d(2010, 12, 1));
+        assert_eq!(DateFormat::Mdy.parse("10/8/25 5:18 PM"), d(2025, 10, 8));
+        assert_eq!(DateFormat::ExcelSerial.parse("45943.541"), d(2025, 10, 13));
+        assert_eq!(DateFormat::ExcelSerial.parse("12.5x"), None);
+    }
+
+    #[test]
+    fn times_of_day() {
+        for t in ["12:59:30", "5:18 PM", "08.15", "23:59", "9:05:01.250"] {
+            assert!(is_time_of_day(t), "{t}");
+        }
+        for t in ["2025-07-18", "25:00", "12", "12:5", "abc", "45943.5"] {
+            assert!(!is_time_of_day(t), "{t}");
+        }
+        assert!(twelve_hour_clock(&["10/8/25 5:18 PM", "10/9/25 9:00 AM"]));
+        assert!(!twelve_hour_clock(&["2025-10-08 17:18"]));
+    }
+
+    #[test]
+    fn twelve_hour_clocks_read_month_first_when_nothing_tells() {
+        let mut col = DateColumn::new(Detected::DayMonthUnclear).prefer_month_first(true);
+        assert!(col.read("10/8/25 5:18 PM", 2).is_some());
+        assert_eq!(col.resolve().unwrap(), Resolved::Alternative);
     }
 
     #[test]

@@ -145,7 +145,13 @@ pub fn normalize_feedback(mut table: Table, opts: &ValueOptions) -> Result<Feedb
             Ok(Some((
                 FeedbackEntry {
                     line,
-                    customer: text(ci)?,
+                    // The same id as in the purchases: `17850.0` is `17850`, e-mails
+                    // without case.
+                    customer: {
+                        let mut buf = Vec::new();
+                        String::from_utf8_lossy(super::lines::customer_id(&record[ci], &mut buf))
+                            .into_owned()
+                    },
                     day,
                     reason: optional(ri)?,
                     comment: optional(mi)?,
@@ -250,6 +256,14 @@ mod tests {
             "{err}"
         );
         assert!(err.contains("--reason-col"), "{err}");
+    }
+
+    #[test]
+    fn feedback_ids_are_read_like_purchase_ids() {
+        let f = read("email,date,comment\nAnna@Example.com ,2026-05-01,ok\n").unwrap();
+        assert_eq!(f.entries[0].customer, "anna@example.com");
+        let f = read("customer,date,comment\n17850.0,2026-05-01,ok\n").unwrap();
+        assert_eq!(f.entries[0].customer, "17850");
     }
 
     #[test]

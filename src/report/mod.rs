@@ -6,6 +6,7 @@ pub mod changes;
 pub mod clv;
 pub mod contacts;
 pub mod csv;
+pub mod inspect;
 pub mod json;
 pub mod markdown;
 pub mod monthly;

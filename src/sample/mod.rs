@@ -30,6 +30,7 @@
 //! (`generate.rs`), [`generate_feedback`] the feedback (`feedback.rs`), and the writers
 //! turn both into the files a till would export (`write.rs`).
 
+pub mod exports;
 mod feedback;
 mod generate;
 mod write;

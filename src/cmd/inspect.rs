@@ -1,0 +1,42 @@
+//! `churn inspect`: what churn would read from an export, before any analysis: the
+//! file's shape, each column's role with sample values, the rows it would leave out,
+//! and the flags or `[columns]` block that change a pick.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Args, ValueEnum};
+
+use crate::cli::{self, InputArgs};
+use crate::normalize::inspect;
+use crate::report;
+
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    #[command(flatten)]
+    pub input: InputArgs,
+    /// Output format
+    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
+    pub format: InspectFormat,
+    /// Write to this file (whole or not at all) instead of standard output
+    #[arg(short = 'o', long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum InspectFormat {
+    /// For reading in a terminal.
+    Table,
+    /// Everything, for tools.
+    Json,
+}
+
+pub fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
+    let config = cli::resolve(&args.input, None, None, quiet)?;
+    let input = &config.purchases;
+    let inspection = inspect::inspect(&input.path, &input.read, &input.values)?;
+    report::write_output(args.output.as_deref(), |w| match args.format {
+        InspectFormat::Table => report::inspect::table(&inspection, w),
+        InspectFormat::Json => report::inspect::json(&inspection, w),
+    })
+}
