@@ -24,6 +24,11 @@ use crate::rules::{self, Status, Verdict};
 /// The horizon of the headline value figures: "a regular is worth … over ten years".
 pub const HEADLINE_YEARS: f64 = 10.0;
 
+/// Why an export without amounts has no revenue or value figures.
+pub const NO_AMOUNTS: &str = "the export has no amounts (a visit log): the visit rules judge \
+    every customer, but revenue and value figures need an amount column, a line total, or \
+    quantity and unit price (--amount-col, or --quantity-col and --price-col)";
+
 /// What a command needs beyond the rules' verdicts.
 #[derive(Clone, Debug, Default)]
 pub struct Needs {
@@ -66,10 +71,15 @@ impl Analysis {
     pub fn build(config: Config, needs: &Needs) -> Result<Analysis> {
         let mut input = config.purchases.clone();
         input.values.keep = needs.keep.clone();
-        let (purchases, headers) = load_purchases(&input)?;
+        let purchases = normalize::read_purchases(&input.paths, &input.read, &input.values)?;
+        let headers = purchases
+            .files
+            .first()
+            .map(|f| f.headers.clone())
+            .unwrap_or_default();
         if let Some(path) = &config.rejects {
             crate::report::write_output(Some(path), |w| {
-                crate::report::csv::rejects(&headers, &purchases.rows.skipped, w)
+                crate::report::csv::rejects(&purchases.files, w)
             })
             .with_context(|| format!("{}: cannot write the rejects file", path.display()))?;
         }
@@ -120,6 +130,9 @@ impl Analysis {
             }
         }
         let valuation = needs.value.then(|| {
+            if !purchases.has_amounts() {
+                return Valuation::Unavailable(NO_AMOUNTS.to_string());
+            }
             let modelled: Vec<CustomerInput> = inputs[0].iter().flatten().cloned().collect();
             match clv::fit(&modelled) {
                 Ok(fitted) => Valuation::Fitted(Box::new(fitted)),
@@ -169,10 +182,15 @@ impl Analysis {
                 self.period.length.map_or(0, |l| l.months())
             ));
         }
+        if !self.purchases.has_amounts() {
+            warnings.push(NO_AMOUNTS.to_string());
+        }
         let value = match &self.valuation {
             None => None,
             Some(Valuation::Unavailable(why)) => {
-                warnings.push(why.clone());
+                if why != NO_AMOUNTS {
+                    warnings.push(why.clone());
+                }
                 None
             }
             Some(Valuation::Fitted(fitted)) => {
@@ -185,13 +203,7 @@ impl Analysis {
             value,
             currency: self.config.currency.clone(),
             warnings,
-            ..summary::summarize(
-                &self.purchases.source,
-                &self.period,
-                &self.purchases.rows,
-                &self.grouped,
-                &verdicts,
-            )
+            ..summary::summarize(&self.purchases, &self.period, &self.grouped, &verdicts)
         }
     }
 
@@ -199,7 +211,7 @@ impl Analysis {
     fn check_finite(&self) -> Result<()> {
         let s = &self.summary;
         let sums = [s.revenue, s.revenue_lost, s.revenue_at_risk];
-        if sums.iter().all(|x| x.is_finite()) {
+        if sums.iter().flatten().all(|x| x.is_finite()) {
             return Ok(());
         }
         let largest = self
@@ -431,13 +443,7 @@ impl Analysis {
         let refs: Vec<&Verdict> = verdicts.iter().collect();
         let summary = Summary {
             currency: self.config.currency.clone(),
-            ..summary::summarize(
-                &self.purchases.source,
-                &period,
-                &self.purchases.rows,
-                &grouped,
-                &refs,
-            )
+            ..summary::summarize(&self.purchases, &period, &grouped, &refs)
         };
         let mut by_customer = vec![None; self.purchases.customers.len()];
         for v in verdicts {
@@ -577,18 +583,9 @@ fn sig(x: f64) -> String {
     }
 }
 
-/// Reads and normalizes the purchases of `input`; also returns the header row.
-fn load_purchases(input: &Input) -> Result<(Purchases, Vec<String>)> {
-    let table = load::open_table(&input.path, &input.read, &Role::PURCHASE)?;
-    let headers = table.headers.clone();
-    Ok((
-        normalize::normalize_purchases(table, &input.values)?,
-        headers,
-    ))
-}
-
 /// Reads a feedback file with the same dialect settings as the purchases.
 fn load_feedback(input: &Input) -> Result<Feedback> {
-    let table = load::open_table(&input.path, &input.read, &Role::FEEDBACK)?;
+    let path = input.paths.first().context("no feedback file was given")?;
+    let table = load::open_table(path, &input.read, &Role::FEEDBACK)?;
     normalize::feedback::normalize_feedback(table, &input.values)
 }

@@ -35,6 +35,36 @@ pub struct ColumnArgs {
     /// Column with the product category
     #[arg(long, value_name = "NAME", help_heading = "Columns")]
     pub category_col: Option<String>,
+    /// Column with the quantity, when there is no line total (quantity × price)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub quantity_col: Option<String>,
+    /// Column with the unit price, when there is no line total
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub price_col: Option<String>,
+    /// Column with a line discount, subtracted from the amount
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub discount_col: Option<String>,
+    /// Column with the order or receipt number (order fields are filled down within it)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub order_col: Option<String>,
+    /// Column with the line type (Sale, Refund, Void, …)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub type_col: Option<String>,
+    /// Column marking void lines (true/false)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub void_col: Option<String>,
+    /// Column with the order's status (paid, refunded, voided, …)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub status_col: Option<String>,
+    /// Column with the order's cancellation time (filled: the order is left out)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub cancelled_col: Option<String>,
+    /// Column with an order's refunded amount (taken off its lines)
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub refunded_col: Option<String>,
+    /// Column with the time of day, when the date column has none
+    #[arg(long, value_name = "NAME", help_heading = "Columns")]
+    pub time_col: Option<String>,
 }
 
 impl ColumnArgs {
@@ -47,6 +77,16 @@ impl ColumnArgs {
             store: self.store_col.clone(),
             employee: self.employee_col.clone(),
             category: self.category_col.clone(),
+            quantity: self.quantity_col.clone(),
+            price: self.price_col.clone(),
+            discount: self.discount_col.clone(),
+            order: self.order_col.clone(),
+            line_type: self.type_col.clone(),
+            void: self.void_col.clone(),
+            status: self.status_col.clone(),
+            cancelled: self.cancelled_col.clone(),
+            refunded: self.refunded_col.clone(),
+            time: self.time_col.clone(),
             ..ColumnNames::default()
         }
         .or(&file.columns)
@@ -56,9 +96,13 @@ impl ColumnArgs {
 /// Where the purchases are and how they are written. Every detection can be overridden.
 #[derive(Debug, Args)]
 pub struct InputArgs {
-    /// Purchases CSV (`-` reads standard input; .gz is decompressed)
-    #[arg(value_name = "PURCHASES")]
-    pub path: PathBuf,
+    /// Purchase exports: CSV (`-` reads standard input; .gz is decompressed) or Excel
+    /// (.xlsx, .xls, .ods); several files, or a directory of them, are one analysis
+    #[arg(value_name = "PURCHASES", required = true, num_args = 1..)]
+    pub paths: Vec<PathBuf>,
+    /// The sheet of a workbook to read [default: the first]
+    #[arg(long, value_name = "NAME", help_heading = "Input format")]
+    pub sheet: Option<String>,
 
     #[command(flatten)]
     pub columns: ColumnArgs,
@@ -221,7 +265,7 @@ pub fn resolve(
         delimiter,
         columns,
         progress: progress && !quiet,
-        sheet: None,
+        sheet: input.sheet.clone(),
     };
     let feedback = feedback.and_then(|f| {
         let path = f.feedback.clone()?;
@@ -235,7 +279,7 @@ pub fn resolve(
             ..ColumnNames::default()
         };
         Some(Input {
-            path,
+            paths: vec![path],
             read: read(columns.or(&file.feedback_columns), false),
             values: values.clone(),
         })
@@ -248,7 +292,7 @@ pub fn resolve(
     };
     Ok(Config {
         purchases: Input {
-            path: input.path.clone(),
+            paths: input.paths.clone(),
             read: read(input.columns.names(&file), true),
             values,
         },

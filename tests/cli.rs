@@ -466,13 +466,44 @@ fn missing_file_is_named() {
     );
 }
 
+/// Monthly exports: several files, or a directory of them, are one analysis.
 #[test]
-fn directory_is_refused() {
-    let err = error_line(&run(&["scan", "testdata/bad"]));
-    assert_eq!(
-        err,
-        "churn: testdata/bad: is a directory, expected a CSV file"
-    );
+fn a_directory_of_monthly_exports_is_one_analysis() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(repo_file("examples/purchases.csv")).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let (mut first, mut second) = (format!("{header}\n"), format!("{header}\n"));
+    for line in lines {
+        let half = if line.split(',').nth(1).is_some_and(|d| d < "2025-11-01") {
+            &mut first
+        } else {
+            &mut second
+        };
+        half.push_str(line);
+        half.push('\n');
+    }
+    std::fs::write(dir.path().join("2025.csv"), first).unwrap();
+    std::fs::write(dir.path().join("2026.csv"), second).unwrap();
+    let whole = json(&scan_examples(&["--format", "json"]));
+    let split = json(&run(&[
+        "scan",
+        dir.path().to_str().unwrap(),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(split["customers"], whole["customers"]);
+    for key in ["defection_rate", "revenue_lost", "period_defectors", "active"] {
+        assert_eq!(split["summary"][key], whole["summary"][key], "{key}");
+    }
+    let files = split["summary"]["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    let read: u64 = files.iter().map(|f| f["read"].as_u64().unwrap()).sum();
+    assert_eq!(read, whole["summary"]["rows"]["read"].as_u64().unwrap());
+    // An empty directory is an error that says so.
+    let empty = tempfile::tempdir().unwrap();
+    let err = error_line(&run(&["scan", empty.path().to_str().unwrap()]));
+    assert!(err.contains(empty.path().to_str().unwrap()), "{err}");
 }
 
 #[test]

@@ -34,9 +34,22 @@ pub enum InspectFormat {
 pub fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
     let config = cli::resolve(&args.input, None, None, quiet)?;
     let input = &config.purchases;
-    let inspection = inspect::inspect(&input.path, &input.read, &input.values)?;
+    // Each file on its own: several monthly exports may come from different tills.
+    let inspections = crate::load::expand_paths(&input.paths)?
+        .iter()
+        .map(|path| inspect::inspect(path, &input.read, &input.values))
+        .collect::<Result<Vec<_>>>()?;
     report::write_output(args.output.as_deref(), |w| match args.format {
-        InspectFormat::Table => report::inspect::table(&inspection, w),
-        InspectFormat::Json => report::inspect::json(&inspection, w),
+        InspectFormat::Table => {
+            for (i, inspection) in inspections.iter().enumerate() {
+                if i > 0 {
+                    writeln!(w)?;
+                }
+                report::inspect::table(inspection, w)?;
+            }
+            Ok(())
+        }
+        InspectFormat::Json if inspections.len() == 1 => report::inspect::json(&inspections[0], w),
+        InspectFormat::Json => report::json::write(&inspections, w),
     })
 }

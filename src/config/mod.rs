@@ -18,11 +18,11 @@ use crate::load::ReadOptions;
 use crate::normalize::ValueOptions;
 use crate::rules::RuleConfig;
 
-/// A data file to read and how it is written.
+/// Data files to read and how they are written.
 #[derive(Clone, Debug)]
 pub struct Input {
-    /// The file (`-` is standard input).
-    pub path: PathBuf,
+    /// The files, or directories of them (`-` is standard input).
+    pub paths: Vec<PathBuf>,
     pub read: ReadOptions,
     pub values: ValueOptions,
 }

@@ -19,18 +19,24 @@ use serde::Serialize;
 use crate::history::GroupCounts;
 use crate::metrics::rate::Period as Length;
 use crate::normalize::date::to_date;
-use crate::normalize::{Day, RowCounts};
+use crate::normalize::{Day, Purchases, RowCounts, UsedColumns};
 use crate::rules::{RuleId, Status, Verdict};
 use crate::stats::wilson;
 
-/// Every row of the input, accounted for:
-/// `read = used + anonymous + duplicates_dropped + skipped + after_as_of`.
+/// Every row of the input, accounted for: `read = used + anonymous + duplicates_dropped +
+/// skipped + after_as_of + voided + cancelled + not_sales`.
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct RowSummary {
     pub read: u64,
     pub used: u64,
     /// Rows without a customer id (no card): not part of customer analysis.
     pub anonymous: u64,
+    /// Void lines, and the sales a void record reversed: left out as if never made.
+    pub voided: u64,
+    /// Lines of orders cancelled or voided as a whole: left out as if never made.
+    pub cancelled: u64,
+    /// Records that are not sales (cash floats, transfers, paid-outs).
+    pub not_sales: u64,
     /// Exact duplicate lines found (kept unless `--dedupe`).
     pub duplicates: u64,
     pub duplicates_dropped: u64,
@@ -41,6 +47,20 @@ pub struct RowSummary {
     pub refund_lines: u64,
     /// Why rows were skipped, most common first.
     pub skipped_reasons: Vec<ReasonCount>,
+}
+
+/// One input file of several: what was read from it, and what was left out before
+/// customers were grouped (anonymous, skipped, voided, cancelled, not sales).
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct FileSummary {
+    pub name: String,
+    pub sheet: Option<String>,
+    pub read: u64,
+    pub anonymous: u64,
+    pub skipped: u64,
+    pub voided: u64,
+    pub cancelled: u64,
+    pub not_sales: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -165,17 +185,24 @@ pub struct Summary {
     pub defection_rate_high: Option<f64>,
     /// The months the revenue figures cover: 12, or the months of data when fewer.
     pub revenue_months: u32,
+    /// Whether the export has amounts; without (a visit log), revenue and value figures
+    /// are `null`.
+    pub has_amounts: bool,
     /// Net revenue of all customers over those months.
-    pub revenue: f64,
-    pub revenue_lost: f64,
-    pub revenue_at_risk: f64,
+    pub revenue: Option<f64>,
+    pub revenue_lost: Option<f64>,
+    pub revenue_at_risk: Option<f64>,
     /// How money is labelled (`null` when the export gives no sign of it).
     pub currency: Option<String>,
     /// `null` when the value figures are not available (see `warnings`).
     pub value: Option<ValueFigures>,
     /// Flagged customers by the rule that decided their status.
     pub flagged_by: Vec<RuleCount>,
+    /// The columns read for each role: a wrong pick is visible at once.
+    pub columns: UsedColumns,
     pub rows: RowSummary,
+    /// Each input file, when several were read: its rows read and left out.
+    pub files: Vec<FileSummary>,
     /// Caveats about the figures above, in words.
     pub warnings: Vec<String>,
 }
@@ -214,12 +241,13 @@ pub fn in_period(v: &Verdict) -> (bool, bool) {
 /// Sums up an analysis. The value figures, currency and warnings are the caller's to
 /// add.
 pub fn summarize(
-    source: &str,
+    purchases: &Purchases,
     period: &Period,
-    rows: &RowCounts,
     grouped: &GroupCounts,
     verdicts: &[&Verdict],
 ) -> Summary {
+    let rows = &purchases.rows;
+    let money = |v: f64| purchases.has_amounts().then_some(v + 0.0);
     let count = |status: Status| {
         verdicts
             .iter()
@@ -259,8 +287,26 @@ pub fn summarize(
             .sum::<f64>()
             + 0.0
     };
+    let files = if purchases.files.len() > 1 {
+        purchases
+            .files
+            .iter()
+            .map(|f| FileSummary {
+                name: f.name.clone(),
+                sheet: f.sheet.clone(),
+                read: f.rows.read,
+                anonymous: f.rows.anonymous,
+                skipped: f.rows.skipped.len() as u64,
+                voided: f.rows.voided,
+                cancelled: f.rows.cancelled,
+                not_sales: f.rows.not_sales,
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Summary {
-        source: source.to_string(),
+        source: purchases.source.clone(),
         as_of: to_date(period.end),
         period_start: period.start.map(to_date),
         period_end: to_date(period.end),
@@ -277,13 +323,16 @@ pub fn summarize(
         defection_rate_low: rate.map(|r| r.1),
         defection_rate_high: rate.map(|r| r.2),
         revenue_months: period.revenue_months(),
-        revenue: revenue_of(None),
-        revenue_lost: revenue_lost + 0.0,
-        revenue_at_risk: revenue_of(Some(Status::AtRisk)),
+        has_amounts: purchases.has_amounts(),
+        revenue: money(revenue_of(None)),
+        revenue_lost: money(revenue_lost),
+        revenue_at_risk: money(revenue_of(Some(Status::AtRisk))),
         currency: None,
         value: None,
         flagged_by,
+        columns: purchases.columns.clone(),
         rows: row_summary(rows, grouped),
+        files,
         warnings: Vec::new(),
     }
 }
@@ -293,7 +342,7 @@ fn row_summary(rows: &RowCounts, grouped: &GroupCounts) -> RowSummary {
     let mut reasons: Vec<ReasonCount> = Vec::new();
     for r in &rows.skipped {
         // Group by the kind of problem, not the value: `column "amount": "x" is not...`
-        let kind = reason_kind(&r.reason);
+        let kind = r.kind();
         match reasons.iter_mut().find(|c| c.reason == kind) {
             Some(c) => c.rows += 1,
             None => reasons.push(ReasonCount {
@@ -307,6 +356,9 @@ fn row_summary(rows: &RowCounts, grouped: &GroupCounts) -> RowSummary {
         read: rows.read,
         used: grouped.used,
         anonymous: rows.anonymous,
+        voided: rows.voided,
+        cancelled: rows.cancelled,
+        not_sales: rows.not_sales,
         duplicates: grouped.duplicates,
         duplicates_dropped: if grouped.duplicates_dropped {
             grouped.duplicates
@@ -318,32 +370,6 @@ fn row_summary(rows: &RowCounts, grouped: &GroupCounts) -> RowSummary {
         refund_lines: grouped.refund_lines,
         skipped_reasons: reasons,
     }
-}
-
-/// `column "amount": "12,5x" is not a number` → `column "amount": not a number`.
-fn reason_kind(reason: &str) -> String {
-    let mut out = String::new();
-    let mut in_quote = false;
-    let mut quotes = 0;
-    for ch in reason.chars() {
-        if ch == '"' {
-            quotes += 1;
-            // keep the column name (first quoted part), drop the value (second)
-            if quotes == 3 {
-                in_quote = true;
-                continue;
-            }
-            if quotes == 4 {
-                in_quote = false;
-                out.push_str("value");
-                continue;
-            }
-        }
-        if !in_quote {
-            out.push(ch);
-        }
-    }
-    out
 }
 
 /// The first day of the year that ends on `as_of`: the same date a year earlier.
@@ -358,18 +384,6 @@ mod tests {
 
     fn day(text: &str) -> Day {
         to_day(text.parse().unwrap())
-    }
-
-    #[test]
-    fn reasons_are_grouped_by_kind() {
-        assert_eq!(
-            reason_kind("column \"amount\": \"12,5x\" is not a number"),
-            "column \"amount\": value is not a number"
-        );
-        assert_eq!(
-            reason_kind("expected 6 fields as in the header, found 7"),
-            "expected 6 fields as in the header, found 7"
-        );
     }
 
     #[test]

@@ -6,7 +6,6 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
-use super::csv::plain;
 use super::markdown::cell;
 use super::summary::{Figure, amount, figures};
 use super::{SCHEMA_VERSION, count};
@@ -95,7 +94,7 @@ pub fn csv(report: &ChangesReport, w: &mut dyn Write) -> io::Result<()> {
                 m.rule.map_or("", |r| r.as_str()),
                 &m.evidence,
                 &m.change_since.map_or(String::new(), |d| d.to_string()),
-                &plain(m.value_at_stake, 2),
+                &super::csv::money(&report.summary, m.value_at_stake),
             ])?;
         }
     }

@@ -6,7 +6,6 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
-use super::csv::plain;
 use super::markdown::cell;
 use super::{SCHEMA_VERSION, count};
 use crate::metrics::Summary;
@@ -85,7 +84,7 @@ pub fn csv(report: &ContactsReport, w: &mut dyn Write) -> io::Result<()> {
             c.last_visit.to_string(),
             c.store.clone().unwrap_or_default(),
             c.employee.clone().unwrap_or_default(),
-            plain(c.value_at_stake, 2),
+            super::csv::money(&report.summary, c.value_at_stake),
         ];
         row.extend(c.kept.iter().cloned());
         out.write_record(&row)?;

@@ -42,6 +42,8 @@ pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
     let mut out = csv::Writer::from_writer(w);
     out.write_record(scan_columns(report))?;
     let num = |v: Option<f64>, places: usize| v.map_or(String::new(), |x| plain(x, places));
+    let s = &report.summary;
+    let cash = |v: Option<f64>| v.map_or(String::new(), |x| money(s, x));
     for c in &report.customers {
         let mut row = vec![
             c.customer_id.clone(),
@@ -62,12 +64,12 @@ pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
             c.first_visit.to_string(),
             c.last_visit.to_string(),
             c.visits.to_string(),
-            num(Some(c.revenue), 2),
-            num(Some(c.revenue_12m), 2),
+            cash(Some(c.revenue)),
+            cash(Some(c.revenue_12m)),
             num(c.baseline_visits_per_month, 2),
             num(c.recent_visits_per_month, 2),
-            num(c.baseline_spend_per_visit, 2),
-            num(c.recent_spend_per_visit, 2),
+            cash(c.baseline_spend_per_visit),
+            cash(c.recent_spend_per_visit),
             num(c.usual_gap_days, 1),
             c.days_since_last_visit.to_string(),
             c.change_since.map_or(String::new(), |d| d.to_string()),
@@ -82,22 +84,46 @@ pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
     out.flush()
 }
 
-/// Skipped rows, verbatim, after their line number and the reason.
-pub fn rejects(
-    headers: &[String],
-    rejected: &[crate::normalize::Rejected],
-    w: &mut dyn Write,
-) -> io::Result<()> {
+/// Skipped rows, verbatim, after their line number and the reason; with several input
+/// files, after the file's name too (the header row is the first file's).
+pub fn rejects(files: &[crate::normalize::FileRows], w: &mut dyn Write) -> io::Result<()> {
+    let several = files.len() > 1;
     let mut out = csv::WriterBuilder::new().flexible(true).from_writer(w);
-    let mut header = vec!["line".to_string(), "reason".to_string()];
-    header.extend(headers.iter().cloned());
+    let mut header: Vec<String> = Vec::new();
+    if several {
+        header.push("file".into());
+    }
+    header.extend(["line".to_string(), "reason".to_string()]);
+    header.extend(
+        files
+            .first()
+            .map_or(&[][..], |f| &f.headers)
+            .iter()
+            .cloned(),
+    );
     out.write_record(&header)?;
-    for r in rejected {
-        let mut row = vec![r.line.to_string(), r.reason.clone()];
-        row.extend(r.fields.iter().cloned());
-        out.write_record(&row)?;
+    for f in files {
+        for r in &f.rows.skipped {
+            let mut row = Vec::with_capacity(r.fields.len() + 3);
+            if several {
+                row.push(f.name.clone());
+            }
+            row.extend([r.line.to_string(), r.reason.clone()]);
+            row.extend(r.fields.iter().cloned());
+            out.write_record(&row)?;
+        }
     }
     out.flush()
+}
+
+/// Money as a plain number with 2 decimals, or an empty field when the export has no
+/// amounts (a visit log): a 0.00 must not pass for a real figure.
+pub fn money(s: &crate::metrics::Summary, x: f64) -> String {
+    if s.has_amounts {
+        plain(x, 2)
+    } else {
+        String::new()
+    }
 }
 
 /// A plain number with `places` decimals; never "-0.00".

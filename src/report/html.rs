@@ -126,13 +126,14 @@ pub fn write(r: &MonthlyReport, w: &mut dyn Write) -> io::Result<()> {
 /// The page being written, with the currency money figures in its text carry.
 struct Page<'a> {
     h: String,
-    currency: Option<&'a str>,
+    /// The summary, for money: its currency, and whether there are amounts at all.
+    summary: &'a crate::metrics::Summary,
 }
 
 fn page(r: &MonthlyReport) -> String {
     let mut p = Page {
         h: String::new(),
-        currency: r.summary.currency.as_deref(),
+        summary: &r.summary,
     };
     let _ = write!(
         p.h,
@@ -291,7 +292,7 @@ fn page(r: &MonthlyReport) -> String {
                 .iter()
                 .map(|x| (x.reason.clone(), x.value_lost))
                 .collect();
-            let currency = p.currency;
+            let currency = p.summary.currency.as_deref();
             p.chart(|f| {
                 svg::bar_chart(
                     f,
@@ -457,7 +458,7 @@ fn change_line(f: &Figure, r: &MonthlyReport) -> Option<(&'static str, String)> 
 impl Page<'_> {
     /// Money with the currency, when known: `1,234.50 kr`, `$1,234.50`.
     fn money(&self, v: f64) -> String {
-        with_currency(self.currency, v)
+        crate::report::summary::amount(self.summary, v)
     }
 
     /// Escaped text in which no date, interval or signed number breaks across lines:
@@ -476,7 +477,7 @@ impl Page<'_> {
             let numeric = word.chars().any(|c| c.is_ascii_digit());
             let currency = words.get(i + 1).filter(|next| {
                 numeric
-                    && self.currency.is_some_and(|c| {
+                    && self.summary.currency.as_deref().is_some_and(|c| {
                         next.trim_end_matches(|x: char| x.is_ascii_punctuation()) == c
                     })
             });

@@ -35,7 +35,7 @@ pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<
     writeln!(w, "# churn scan: {}\n", cell(&s.source))?;
     summary_list(w, s)?;
     let flagged: Vec<_> = report.flagged().collect();
-    writeln!(w, "\n## Flagged customers, highest yearly value first\n")?;
+    writeln!(w, "\n## Flagged customers, {}\n", report.order())?;
     if flagged.is_empty() {
         writeln!(w, "No customer is at risk or defected.")?;
         return Ok(());

@@ -455,7 +455,7 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                     plain(r.defection_rate, 4),
                     plain(r.rate_low, 4),
                     plain(r.rate_high, 4),
-                    plain(r.revenue_lost, 2),
+                    super::csv::money(&report.summary, r.revenue_lost),
                     r.small.to_string(),
                 ])?;
             }
@@ -493,10 +493,10 @@ pub fn csv(report: &RateReport, w: &mut dyn Write) -> io::Result<()> {
                 out.write_record([
                     r.tenure_year.to_string(),
                     r.customers.to_string(),
-                    plain(r.revenue, 2),
-                    plain(r.revenue_per_customer, 2),
+                    super::csv::money(&report.summary, r.revenue),
+                    super::csv::money(&report.summary, r.revenue_per_customer),
                     r.visiting.to_string(),
-                    plain(r.revenue_per_visiting, 2),
+                    super::csv::money(&report.summary, r.revenue_per_visiting),
                 ])?;
             }
         }

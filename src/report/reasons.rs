@@ -116,9 +116,9 @@ pub fn csv(report: &ReasonsReport, w: &mut dyn Write) -> io::Result<()> {
             r.defectors.to_string(),
             r.at_risk.to_string(),
             plain(r.share, 4),
-            plain(r.value_lost, 2),
+            super::csv::money(&report.summary, r.value_lost),
             r.expectation_gap.map_or_else(String::new, |g| plain(g, 2)),
-            plain(r.value_at_risk, 2),
+            super::csv::money(&report.summary, r.value_at_risk),
             r.ratings.to_string(),
             r.examples.join(" | "),
         ])?;

@@ -100,10 +100,17 @@ impl ScanReport {
                 }
             })
             .collect();
+        // Highest yearly value first; without amounts, most visits first.
+        let amounts = summary.has_amounts;
         customers.sort_by(|a, b| {
+            let by_value = if amounts {
+                b.revenue_12m.total_cmp(&a.revenue_12m)
+            } else {
+                b.visits.cmp(&a.visits)
+            };
             b.status
                 .cmp(&a.status)
-                .then(b.revenue_12m.total_cmp(&a.revenue_12m))
+                .then(by_value)
                 .then(a.customer_id.cmp(&b.customer_id))
         });
         ScanReport {
@@ -130,6 +137,15 @@ impl ScanReport {
                     reason: reason.clone(),
                     date: to_date(*day),
                 });
+        }
+    }
+
+    /// How the flagged customers are ordered, in words.
+    pub fn order(&self) -> &'static str {
+        if self.summary.has_amounts {
+            "highest yearly value first"
+        } else {
+            "most visits first"
         }
     }
 

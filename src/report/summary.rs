@@ -8,9 +8,14 @@ use crate::rules::Status;
 
 use super::{count, money, percent};
 
-/// Money with the summary's currency: `1,234.50 kr`, `$1,234.50`.
+/// Money with the summary's currency: `1,234.50 kr`, `$1,234.50`; `n/a` when the export
+/// has no amounts (a visit log), so a 0.00 never passes for a real figure.
 pub fn amount(s: &Summary, v: f64) -> String {
-    with_currency(s.currency.as_deref(), v)
+    if s.has_amounts {
+        with_currency(s.currency.as_deref(), v)
+    } else {
+        "n/a".to_string()
+    }
 }
 
 /// Money with a currency label, when known.
@@ -76,6 +81,15 @@ pub fn rows_line(s: &Summary) -> String {
             .collect();
         rows += &format!(", {} skipped ({})", count(r.skipped), why.join("; "));
     }
+    for (n, what) in [
+        (r.voided, "voided"),
+        (r.cancelled, "of cancelled orders"),
+        (r.not_sales, "not sales (floats, transfers)"),
+    ] {
+        if n > 0 {
+            rows += &format!(", {} {what}", count(n));
+        }
+    }
     if r.after_as_of > 0 {
         rows += &format!(", {} after the as-of date", count(r.after_as_of));
     }
@@ -85,7 +99,30 @@ pub fn rows_line(s: &Summary) -> String {
 /// Every summary line: (label, text).
 pub fn lines(s: &Summary) -> Vec<(&'static str, String)> {
     let r = &s.rows;
-    let mut lines = vec![("as of", s.as_of.to_string()), ("rows", rows_line(s))];
+    let mut lines = vec![
+        ("as of", s.as_of.to_string()),
+        ("columns", s.columns.to_string()),
+        ("rows", rows_line(s)),
+    ];
+    for f in &s.files {
+        let sheet = f
+            .sheet
+            .as_ref()
+            .map_or(String::new(), |n| format!(" ({n})"));
+        let mut text = format!("{} read", count(f.read));
+        for (n, what) in [
+            (f.anonymous, "anonymous"),
+            (f.skipped, "skipped"),
+            (f.voided, "voided"),
+            (f.cancelled, "cancelled"),
+            (f.not_sales, "not sales"),
+        ] {
+            if n > 0 {
+                text += &format!(", {} {what}", count(n));
+            }
+        }
+        lines.push(("file", format!("{}{sheet}: {text}", f.name)));
+    }
     if r.duplicates > 0 && r.duplicates_dropped == 0 {
         lines.push((
             "duplicates",
@@ -237,16 +274,16 @@ pub fn figures(s: &Summary, previous: Option<&Summary>) -> Vec<Figure> {
     } else {
         "revenue"
     };
-    if s.period_start.is_some() {
+    if let (Some(_), Some(revenue_lost)) = (s.period_start, s.revenue_lost) {
         let mut lost = figure("revenue_lost", "revenue lost", Unit::Money, true);
-        lost.text = amount(s, s.revenue_lost);
-        lost.value = Some(s.revenue_lost);
+        lost.text = amount(s, revenue_lost);
+        lost.value = Some(revenue_lost);
         lost.period = period.clone();
         lost.meaning = format!(
             "{last} of the {} who defected in the period",
             customers(s.period_defectors, "")
         );
-        lost.previous = previous.map(|p| p.revenue_lost);
+        lost.previous = previous.and_then(|p| p.revenue_lost);
         out.push(lost);
     }
 
@@ -261,17 +298,19 @@ pub fn figures(s: &Summary, previous: Option<&Summary>) -> Vec<Figure> {
     at_risk.previous = previous.map(|p| p.at_risk as f64);
     out.push(at_risk);
 
-    let mut risk = figure("revenue_at_risk", "revenue at risk", Unit::Money, true);
-    risk.text = amount(s, s.revenue_at_risk);
-    risk.value = Some(s.revenue_at_risk);
-    if s.at_risk == 0 {
-        risk.meaning = "no customer is at risk".into();
-    } else {
-        risk.period = period;
-        risk.meaning = format!("{last} of the {}", customers(s.at_risk, "at-risk"));
+    if let Some(revenue_at_risk) = s.revenue_at_risk {
+        let mut risk = figure("revenue_at_risk", "revenue at risk", Unit::Money, true);
+        risk.text = amount(s, revenue_at_risk);
+        risk.value = Some(revenue_at_risk);
+        if s.at_risk == 0 {
+            risk.meaning = "no customer is at risk".into();
+        } else {
+            risk.period = period;
+            risk.meaning = format!("{last} of the {}", customers(s.at_risk, "at-risk"));
+        }
+        risk.previous = previous.and_then(|p| p.revenue_at_risk);
+        out.push(risk);
     }
-    risk.previous = previous.map(|p| p.revenue_at_risk);
-    out.push(risk);
 
     if let Some(v) = &s.value {
         let over = format!("over {} years", v.horizon_years);

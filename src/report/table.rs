@@ -75,7 +75,8 @@ pub fn scan(report: &ScanReport, limit: usize, w: &mut dyn Write) -> io::Result<
     }
     writeln!(
         w,
-        "\nFlagged customers, highest yearly value first ({} of {}):",
+        "\nFlagged customers, {} ({} of {}):",
+        report.order(),
         count(flagged.len().min(limit) as u64),
         count(flagged.len() as u64)
     )?;
