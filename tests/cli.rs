@@ -493,7 +493,12 @@ fn a_directory_of_monthly_exports_is_one_analysis() {
         "json",
     ]));
     assert_eq!(split["customers"], whole["customers"]);
-    for key in ["defection_rate", "revenue_lost", "period_defectors", "active"] {
+    for key in [
+        "defection_rate",
+        "revenue_lost",
+        "period_defectors",
+        "active",
+    ] {
         assert_eq!(split["summary"][key], whole["summary"][key], "{key}");
     }
     let files = split["summary"]["files"].as_array().unwrap();

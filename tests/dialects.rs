@@ -43,8 +43,7 @@ fn european_and_plain_exports_scan_identically() {
     // The summary too, but for the file name and the column names it reports.
     let strip = |json: String| {
         let mut v: serde_json::Value =
-            serde_json::from_str(&json.replace("purchases-european.csv", "purchases.csv"))
-                .unwrap();
+            serde_json::from_str(&json.replace("purchases-european.csv", "purchases.csv")).unwrap();
         let columns = v["summary"]["columns"].take();
         (v, columns)
     };

@@ -374,3 +374,65 @@ fn the_feedback_file_reads_with_the_input_settings() {
     let out = run(&["reasons", path(&purchases), "--feedback", path(&feedback)]);
     assert_eq!(out.status.code(), Some(1));
 }
+
+#[test]
+fn dates_in_1900_or_2100_are_bad_rows_not_the_as_of_date() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dates.csv");
+    let mut text = String::from("customer_id,date,amount\n");
+    for m in 1..=12 {
+        for d in [3, 10, 17, 24] {
+            text += &format!("A,2025-{m:02}-{d:02},10\nB,2025-{m:02}-{d:02},12\n");
+        }
+    }
+    text += "A,2100-01-01,10\n,1900-01-01,5\nB,2062-03-01,5\n";
+    std::fs::write(&file, text).unwrap();
+    let out = run(&["scan", path(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains(":98: column \"date\": \"2100-01-01\" is far from the rest of the data"),
+        "{err}"
+    );
+    assert!(err.contains("--skip-bad-rows"), "{err}");
+    let doc = json(&run(&[
+        "scan",
+        path(&file),
+        "--skip-bad-rows",
+        "--format",
+        "json",
+    ]));
+    let s = &doc["summary"];
+    assert_eq!(s["as_of"], "2025-12-24", "the as-of date is the data's");
+    assert_eq!(s["rows"]["skipped"], 3);
+    assert_eq!(s["rows"]["anonymous"], 0);
+    assert_eq!(s["rows"]["read"], 99);
+}
+
+#[test]
+fn a_header_that_repeats_a_column_name_is_an_error_unless_a_flag_picks_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("dup.csv");
+    let mut text = String::from("customer_id,date,date,amount\n");
+    for d in 1..=28 {
+        text += &format!("A,2026-01-{d:02},2026-02-01,10\n");
+    }
+    std::fs::write(&file, text).unwrap();
+    let out = run(&["scan", path(&file)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("2 columns called \"date\" (columns 2, 3)"),
+        "{err}"
+    );
+    assert!(err.contains("--date-col \"date#2\""), "{err}");
+    let doc = json(&run(&[
+        "scan",
+        path(&file),
+        "--date-col",
+        "date#1",
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["summary"]["as_of"], "2026-01-28");
+}

@@ -391,6 +391,19 @@ pub(crate) fn explicit_index(
     name: &str,
     feedback: bool,
 ) -> Result<usize> {
+    // `date#2`: the second column called `date`, for a header that repeats a name.
+    if let Some((base, n)) = name.rsplit_once('#') {
+        if let Ok(n) = n.trim().parse::<usize>() {
+            let found = headers
+                .iter()
+                .enumerate()
+                .filter(|(_, h)| h.trim().eq_ignore_ascii_case(base.trim()))
+                .nth(n.saturating_sub(1));
+            if let (Some((i, _)), true) = (found, n > 0) {
+                return Ok(i);
+            }
+        }
+    }
     let want = normalize_header(name);
     match headers
         .iter()
@@ -404,6 +417,44 @@ pub(crate) fn explicit_index(
             list_headers(headers)
         ),
     }
+}
+
+/// A column picked by a name that the header repeats is an error naming them: churn
+/// cannot know which is meant. An explicit `NAME#N` (the N-th column called NAME) picks
+/// one.
+pub(crate) fn check_repeated(
+    file: &str,
+    headers: &[String],
+    map: &ColumnMap,
+    explicit: &ColumnNames,
+    feedback: bool,
+) -> Result<()> {
+    for pick in &map.picks {
+        let name = headers[pick.index].trim();
+        let same: Vec<usize> = headers
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.trim().eq_ignore_ascii_case(name))
+            .map(|(i, _)| i + 1)
+            .collect();
+        let by_position = explicit.get(pick.role).is_some_and(|e| {
+            e.rsplit_once('#')
+                .is_some_and(|(_, n)| n.trim().parse::<usize>().is_ok())
+        });
+        if same.len() > 1 && !by_position {
+            let positions: Vec<String> = same.iter().map(usize::to_string).collect();
+            bail!(
+                "{file}: the header has {} columns called \"{name}\" (columns {}), and churn \
+                 cannot tell which is the {}; rename one, or pick one with {} \"{name}#2\" (the \
+                 second)",
+                same.len(),
+                positions.join(", "),
+                pick.role.name(),
+                pick.role.flag(feedback)
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Maps `roles` to the columns of `headers` by name alone (feedback files). An explicit

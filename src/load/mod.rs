@@ -227,19 +227,23 @@ fn map(
     workbook: bool,
     delimiter: u8,
 ) -> Result<ColumnMap> {
-    if roles == Role::FEEDBACK.as_slice() {
-        return columns::map_columns(name, headers, roles, &opts.columns);
-    }
-    pick::map_purchase_columns(
-        &pick::Sniffed {
-            file: name,
-            headers,
-            sample,
-            workbook,
-            delimiter,
-        },
-        &opts.columns,
-    )
+    let feedback = roles == Role::FEEDBACK.as_slice();
+    let map = if feedback {
+        columns::map_columns(name, headers, roles, &opts.columns)?
+    } else {
+        pick::map_purchase_columns(
+            &pick::Sniffed {
+                file: name,
+                headers,
+                sample,
+                workbook,
+                delimiter,
+            },
+            &opts.columns,
+        )?
+    };
+    columns::check_repeated(name, headers, &map, &opts.columns, feedback)?;
+    Ok(map)
 }
 
 /// Purchases with an order column get the order's customer, date, status and the like

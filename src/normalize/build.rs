@@ -10,6 +10,7 @@ use rustc_hash::FxHashMap;
 
 use super::convert::{Chunk, Columns, Reversal};
 use super::date::{DateColumn, Day, Resolved};
+use super::plausible;
 use super::{
     AmountSource, DateFormat, DecimalMark, Dictionary, FileRows, KeptColumns, Purchases, RowCounts,
     UsedColumns, col,
@@ -32,6 +33,12 @@ pub(crate) struct FilePart {
     order_col: Vec<u32>,
     refund_col: Vec<f64>,
     row_hash: Vec<u32>,
+    /// The line of each row, to name it if its date proves implausible.
+    lines: Vec<u32>,
+    /// Anonymous rows by (day, month-first day): their first line and how many.
+    anonymous_days: FxHashMap<(Day, Day), (u64, u64)>,
+    /// Whether the month-first readings were taken.
+    month_first: bool,
     reversals: Vec<Reversal>,
     pub rows: RowCounts,
     last_day: Option<Day>,
@@ -88,6 +95,9 @@ impl FilePart {
             order_col: Vec::new(),
             refund_col: Vec::new(),
             row_hash: Vec::with_capacity(capacity),
+            lines: Vec::with_capacity(capacity),
+            anonymous_days: FxHashMap::default(),
+            month_first: false,
             reversals: Vec::new(),
             rows: RowCounts::default(),
             last_day: None,
@@ -137,6 +147,12 @@ impl FilePart {
         self.alt_days.extend_from_slice(&chunk.alt_days);
         self.amounts.extend_from_slice(&chunk.amounts);
         self.row_hash.extend_from_slice(&chunk.hashes);
+        self.lines.extend_from_slice(&chunk.lines);
+        for (key, (line, n)) in chunk.anonymous_days {
+            let slot = self.anonymous_days.entry(key).or_insert((line, 0));
+            slot.0 = slot.0.min(line);
+            slot.1 += n;
+        }
         self.reversals.extend(chunk.reversals);
         self.rows.add(&chunk.rows);
         let later = |a: Option<Day>, b: Option<Day>| a.max(b);
@@ -160,12 +176,87 @@ impl FilePart {
             Resolved::Alternative => {
                 self.days = std::mem::take(&mut self.alt_days);
                 self.last_day = self.last_alt;
+                self.month_first = true;
                 for r in &mut self.reversals {
                     r.day = r.alt_day;
                 }
                 DateFormat::Mdy
             }
         })
+    }
+
+    /// Finds implausible dates (see [`super::plausible`]): without `skip`, the first is an
+    /// error naming its line and value; with it, their lines are skipped and counted.
+    pub fn drop_implausible(&mut self, file: &str, column: &str, skip: bool) -> Result<()> {
+        let anonymous: Vec<(Day, u64, u64)> = self
+            .anonymous_days
+            .iter()
+            .map(|(&(day, alt), &(line, n))| (if self.month_first { alt } else { day }, line, n))
+            .collect();
+        let p = plausible::judge(
+            self.days
+                .iter()
+                .map(|&d| (d, 1))
+                .chain(anonymous.iter().map(|&(d, _, n)| (d, n))),
+        );
+        if p.bad.is_empty() {
+            return Ok(());
+        }
+        let reason = |day: Day| {
+            format!(
+                "column \"{column}\": \"{}\" is far from the rest of the data ({}), a mistyped year",
+                super::date::to_date(day),
+                p.range()
+            )
+        };
+        let mut found: Vec<(u64, Day, u64)> = self
+            .days
+            .iter()
+            .zip(&self.lines)
+            .filter(|(d, _)| p.bad.contains(d))
+            .map(|(&d, &line)| (u64::from(line), d, 1))
+            .chain(
+                anonymous
+                    .iter()
+                    .filter(|(d, _, _)| p.bad.contains(d))
+                    .map(|&(d, line, n)| (line, d, n)),
+            )
+            .collect();
+        found.sort_unstable();
+        if !skip {
+            let (line, day, _) = found[0];
+            bail!(
+                "{file}:{line}: {}? Fix the export, or pass --skip-bad-rows to leave such lines out",
+                reason(day)
+            );
+        }
+        for &(line, day, n) in &found {
+            for _ in 0..n {
+                self.rows.skipped.push(super::Rejected {
+                    line,
+                    reason: reason(day),
+                    fields: Vec::new(),
+                });
+            }
+        }
+        self.rows.anonymous -= anonymous
+            .iter()
+            .filter(|(d, _, _)| p.bad.contains(d))
+            .map(|(_, _, n)| n)
+            .sum::<u64>();
+        let removed: Vec<bool> = self.days.iter().map(|d| p.bad.contains(d)).collect();
+        keep(&mut self.cust, &removed);
+        keep(&mut self.days, &removed);
+        keep(&mut self.amounts, &removed);
+        keep(&mut self.store_col, &removed);
+        keep(&mut self.employee_col, &removed);
+        keep(&mut self.category_col, &removed);
+        keep(&mut self.order_col, &removed);
+        keep(&mut self.refund_col, &removed);
+        keep(&mut self.row_hash, &removed);
+        keep(&mut self.lines, &removed);
+        self.last_day = p.last;
+        Ok(())
     }
 
     /// Takes each order's refunded amount (written once per order, Shopify's
@@ -189,6 +280,17 @@ impl FilePart {
                 *rest -= take;
             }
         }
+    }
+}
+
+/// Keeps the values whose `removed` flag is false (a column without values is left).
+fn keep<T: Copy>(v: &mut Vec<T>, removed: &[bool]) {
+    if v.len() == removed.len() {
+        let mut i = 0;
+        v.retain(|_| {
+            i += 1;
+            !removed[i - 1]
+        });
     }
 }
 
@@ -376,15 +478,6 @@ impl Builder {
         }
         if !any {
             return;
-        }
-        fn keep<T: Copy>(v: &mut Vec<T>, removed: &[bool]) {
-            if v.len() == removed.len() {
-                let mut i = 0;
-                v.retain(|_| {
-                    i += 1;
-                    !removed[i - 1]
-                });
-            }
         }
         keep(&mut self.cust, &removed);
         keep(&mut self.days, &removed);

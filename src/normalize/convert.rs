@@ -143,6 +143,10 @@ pub(crate) struct Chunk {
     pub order: Vec<u32>,
     pub refund: Vec<f64>,
     pub hashes: Vec<u32>,
+    /// The line of each kept row, to name it if its date proves implausible.
+    pub lines: Vec<u32>,
+    /// Anonymous rows by (day, month-first day): their first line and how many.
+    pub anonymous_days: FxHashMap<(Day, Day), (u64, u64)>,
     pub reversals: Vec<Reversal>,
     pub rows: RowCounts,
     pub last_day: Option<Day>,
@@ -331,6 +335,8 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
         order: Vec::with_capacity(has(c.refunded)),
         refund: Vec::with_capacity(has(c.refunded)),
         hashes: Vec::with_capacity(n),
+        lines: Vec::with_capacity(n),
+        anonymous_days: FxHashMap::default(),
         reversals: Vec::new(),
         rows: RowCounts::default(),
         last_day: None,
@@ -427,6 +433,8 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
         let id = lines::customer_id(&record[c.customer], &mut id_buf);
         if id.is_empty() {
             chunk.rows.anonymous += 1;
+            let slot = chunk.anonymous_days.entry((day, alt)).or_insert((line, 0));
+            slot.1 += 1;
             continue;
         }
         let not_utf8 = |column: &str| {
@@ -471,6 +479,7 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
             break;
         }
         chunk.days.push(day);
+        chunk.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
         if dates.undecided() {
             chunk.alt_days.push(alt);
         }

@@ -15,6 +15,7 @@ pub mod date;
 pub mod feedback;
 pub mod inspect;
 pub mod lines;
+pub mod plausible;
 
 use std::path::PathBuf;
 
@@ -533,6 +534,7 @@ fn add_table(builder: &mut Builder, mut table: Table, opts: &ValueOptions) -> Re
         .resolve_dates(dates)
         .map_err(|e| anyhow::anyhow!("{}: column \"{date_header}\": {e}", table.name))?;
     part.spread_refunds();
+    part.drop_implausible(&table.name, &date_header, opts.skip_bad_rows)?;
     if builder.is_empty() {
         builder.set_kept_names(keep.iter().map(|&i| table.headers[i].clone()).collect());
     }
