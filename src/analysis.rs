@@ -201,7 +201,7 @@ impl Analysis {
         let verdicts: Vec<&Verdict> = self.verdicts.iter().collect();
         Summary {
             value,
-            currency: self.config.currency.clone(),
+            currency: self.currency(),
             warnings,
             ..summary::summarize(&self.purchases, &self.period, &self.grouped, &verdicts)
         }
@@ -269,6 +269,14 @@ impl Analysis {
             },
             converged: m.bgnbd.converged && m.gamma_gamma.as_ref().is_none_or(|g| g.converged),
         })
+    }
+
+    /// How money is labelled: `--currency` or the config, else what the export says.
+    fn currency(&self) -> Option<String> {
+        self.config
+            .currency
+            .clone()
+            .or_else(|| self.purchases.currency().map(str::to_string))
     }
 
     /// The value settings of the config over `horizon_days`.
@@ -442,7 +450,7 @@ impl Analysis {
         );
         let refs: Vec<&Verdict> = verdicts.iter().collect();
         let summary = Summary {
-            currency: self.config.currency.clone(),
+            currency: self.currency(),
             ..summary::summarize(&self.purchases, &period, &grouped, &refs)
         };
         let mut by_customer = vec![None; self.purchases.customers.len()];

@@ -436,3 +436,21 @@ fn a_header_that_repeats_a_column_name_is_an_error_unless_a_flag_picks_one() {
     ]));
     assert_eq!(doc["summary"]["as_of"], "2026-01-28");
 }
+
+#[test]
+fn the_currency_comes_from_the_export_and_is_never_guessed() {
+    let currency = |file: &str, extra: &[&str]| {
+        let mut args = vec!["scan", file, "--format", "json"];
+        args.extend(extra);
+        json(&run(&args))["summary"]["currency"].clone()
+    };
+    assert_eq!(currency("testdata/exports/shopify-orders.csv", &[]), "SEK");
+    assert_eq!(currency("testdata/exports/square-items.csv", &[]), "$");
+    assert!(currency(EXAMPLE, &[]).is_null());
+    assert_eq!(currency(EXAMPLE, &["--currency", "kr"]), "kr");
+    // Every money figure of the text output carries it.
+    let text = success(&run(&["scan", "testdata/exports/shopify-orders.csv"]));
+    let lines = summary_lines(&text);
+    let lost = lines.iter().find(|(l, _)| l == "revenue at risk").unwrap();
+    assert!(lost.1.contains("SEK"), "{lost:?}");
+}

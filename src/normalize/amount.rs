@@ -118,6 +118,49 @@ fn strip_currency(s: &str) -> &str {
     }
 }
 
+/// The currency sampled amounts are written in, as they write it (`€`, `$`, `kr`, `SEK`):
+/// the sign or code most of the signed values carry. `None` when the values carry none,
+/// so a currency is never guessed.
+pub fn detect_currency(values: &[&str]) -> Option<String> {
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    let mut signed = 0;
+    for v in values {
+        let t = v.trim().trim_start_matches(['-', '(', '+', '\u{2212}']);
+        let t = t.trim_end_matches([')', '-']).trim();
+        let found = CURRENCIES.iter().find_map(|cur| {
+            let at_start = t.len() >= cur.len()
+                && t.is_char_boundary(cur.len())
+                && t[..cur.len()].eq_ignore_ascii_case(cur);
+            let cut = t.len().saturating_sub(cur.len());
+            let at_end = t.len() >= cur.len()
+                && t.is_char_boundary(cut)
+                && t[cut..].eq_ignore_ascii_case(cur);
+            if at_start {
+                Some(t[..cur.len()].to_string())
+            } else if at_end {
+                Some(t[cut..].to_string())
+            } else {
+                None
+            }
+        });
+        if let Some(cur) = found {
+            signed += 1;
+            let shown = match cur.to_ascii_lowercase().as_str() {
+                ":-" => "kr".to_string(),
+                c if c.len() == 3 && c.is_ascii() => c.to_ascii_uppercase(),
+                _ => cur,
+            };
+            match counts.iter_mut().find(|(c, _)| *c == shown) {
+                Some(slot) => slot.1 += 1,
+                None => counts.push((shown, 1)),
+            }
+        }
+    }
+    // Most values must carry it: a stray "$" in a comment-like cell is not a currency.
+    let (cur, n) = counts.into_iter().max_by_key(|(_, n)| *n)?;
+    (n * 2 > signed && signed * 2 >= values.len().max(1)).then_some(cur)
+}
+
 /// Decides the decimal mark from sampled values: a separator followed by one or two
 /// digits at the end, or the last of two different separators, is a decimal mark.
 /// `None` when the sample does not tell (e.g. only whole numbers or `1,234`).
@@ -202,5 +245,23 @@ mod tests {
         assert_eq!(detect_decimal_mark(&["49.26", "1,234.50"]), Some(Point));
         assert_eq!(detect_decimal_mark(&["1.234,56"]), Some(Comma));
         assert_eq!(detect_decimal_mark(&["100", "1,234"]), None);
+    }
+
+    #[test]
+    fn detects_the_currency_only_when_written() {
+        assert_eq!(
+            detect_currency(&["$1,149.00", "($33.62)", "$5.00"]),
+            Some("$".into())
+        );
+        assert_eq!(
+            detect_currency(&["12,50 kr", "1 234,50 kr"]),
+            Some("kr".into())
+        );
+        assert_eq!(
+            detect_currency(&["SEK 12.50", "sek 3.00"]),
+            Some("SEK".into())
+        );
+        assert_eq!(detect_currency(&["12.50", "3.00"]), None);
+        assert_eq!(detect_currency(&["12.50", "3.00", "$4.00"]), None);
     }
 }

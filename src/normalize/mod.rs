@@ -288,6 +288,9 @@ pub struct FileRows {
     pub rows: RowCounts,
     pub date_format: DateFormat,
     pub decimal: DecimalMark,
+    /// The currency the file writes its amounts in, when it says (`$12.50`, `12,50 kr`, a
+    /// `Currency` column); never guessed.
+    pub currency: Option<String>,
 }
 
 /// A string column stored as codes into a list of distinct values.
@@ -458,6 +461,11 @@ impl Purchases {
         &self.row_hash
     }
 
+    /// The currency of the amounts, when the (first) export says.
+    pub fn currency(&self) -> Option<&str> {
+        self.files.iter().find_map(|f| f.currency.as_deref())
+    }
+
     /// Whether the lines have amounts. Without (a visit log such as a grocery's visit
     /// export), every amount is 0 and value figures have nothing to say.
     pub fn has_amounts(&self) -> bool {
@@ -505,6 +513,7 @@ fn add_table(builder: &mut Builder, mut table: Table, opts: &ValueOptions) -> Re
             })
         }
     };
+    let currency = detect_currency(&table);
     let columns = Columns::new(&table, decimal, opts.skip_bad_rows, keep.clone())
         .with_context(|| format!("{}: customer and date columns are required", table.name))?;
     let date_header = table
@@ -546,9 +555,35 @@ fn add_table(builder: &mut Builder, mut table: Table, opts: &ValueOptions) -> Re
         rows: part.rows.clone(),
         date_format: date_format.clone(),
         decimal,
+        currency,
     };
     debug_assert!(matches!(columns.money, Money::None) != file.columns.has_amounts());
     builder.append(part, file, date_format, decimal)
+}
+
+/// The currency of a table's amounts: a currency column's code (Shopify's `Currency`),
+/// else the sign or code the amounts carry; `None` when the file says nothing.
+fn detect_currency(table: &Table) -> Option<String> {
+    const NAMES: [&str; 6] = ["currency", "valuta", "wahrung", "devise", "moneda", "moeda"];
+    let column = table.headers.iter().position(|h| {
+        let h = crate::load::columns::normalize_header(h);
+        NAMES.iter().any(|n| h == *n)
+    });
+    if let Some(i) = column {
+        let values = sample_column(table, i);
+        let first = values.first()?;
+        let code = first.trim().to_ascii_uppercase();
+        let same = values.iter().all(|v| v.trim().eq_ignore_ascii_case(&code));
+        if same && code.len() == 3 && code.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Some(code);
+        }
+    }
+    let values: Vec<String> = Columns::money_columns(&table.columns)
+        .into_iter()
+        .flat_map(|i| sample_column(table, i))
+        .collect();
+    let refs: Vec<&str> = values.iter().map(String::as_str).collect();
+    amount::detect_currency(&refs)
 }
 
 /// The indices of the `--keep-cols` columns; each must exist.
