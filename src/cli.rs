@@ -140,6 +140,10 @@ pub struct InputArgs {
     /// Drop exact duplicate lines (they are always counted)
     #[arg(long, help_heading = "Bad rows")]
     pub dedupe: bool,
+    /// PURCHASES is the daily table of `churn sql` (CSV or Parquet): each row sums the
+    /// raw lines its `lines` column counts, and the row accounting counts those lines
+    #[arg(long, conflicts_with = "dedupe")]
+    pub daily: bool,
 
     /// Config file: column mapping, input format, defection rules and value settings
     /// (see `churn rules`)
@@ -259,6 +263,7 @@ pub fn resolve(
         decimal,
         skip_bad_rows: input.skip_bad_rows,
         keep: Vec::new(),
+        daily: false,
     };
     let read = |columns: ColumnNames, progress: bool| ReadOptions {
         charset,
@@ -294,7 +299,10 @@ pub fn resolve(
         purchases: Input {
             paths: input.paths.clone(),
             read: read(input.columns.names(&file), true),
-            values,
+            values: ValueOptions {
+                daily: input.daily,
+                ..values
+            },
         },
         feedback,
         as_of: input.as_of,

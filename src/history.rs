@@ -160,9 +160,9 @@ where
     // Counting sort of row indices by customer: O(rows), no comparison sort.
     let mut offsets = vec![0u32; n_customers + 1];
     let mut after_as_of = 0u64;
-    for (&c, &d) in customers.iter().zip(days) {
+    for (row, (&c, &d)) in customers.iter().zip(days).enumerate() {
         if d > as_of {
-            after_as_of += 1;
+            after_as_of += purchases.weight(row);
         } else {
             offsets[c as usize + 1] += 1;
         }
@@ -269,6 +269,8 @@ struct Line {
     store: u32,
     employee: u32,
     category: u32,
+    /// How many raw lines it stands for: 1, or a daily table's `lines`.
+    weight: u32,
 }
 
 impl Line {
@@ -345,6 +347,7 @@ impl Buffers {
                 store: code(stores, r),
                 employee: code(employees, r),
                 category: code(categories, r),
+                weight: p.weight(r) as u32,
             }
         }));
         // Date order, then the typed fields: the same data exported in another dialect
@@ -380,18 +383,18 @@ impl Buffers {
                 let duplicate = j > start && line.same_as(&lines[j - 1]);
                 j += 1;
                 if duplicate {
-                    counts.duplicates += 1;
+                    counts.duplicates += u64::from(line.weight);
                     if dedupe {
                         continue;
                     }
                 }
-                counts.used += 1;
+                counts.used += u64::from(line.weight);
                 spend += line.amount;
                 if line.amount < 0.0 {
-                    counts.refund_lines += 1;
+                    counts.refund_lines += u64::from(line.weight);
                     continue;
                 }
-                n_lines += 1;
+                n_lines += line.weight;
                 // Count each value once per visit.
                 let earlier = &lines[start..j - 1];
                 let bought_before = |f: fn(&Line) -> u32| {

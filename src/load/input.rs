@@ -106,13 +106,20 @@ pub struct Input {
     pub reader: Box<dyn Read + Send>,
     /// Size in bytes of the undecoded file when known (a plain file, not gzip or stdin).
     pub size: Option<u64>,
-    /// A spreadsheet workbook (zip or OLE container): the reader yields its raw bytes.
+    /// A spreadsheet workbook (zip or OLE container) or a Parquet file: the reader yields
+    /// its raw bytes.
     pub workbook: bool,
 }
 
 /// Whether bytes start like an .xlsx/.ods (zip) or an old .xls (OLE compound file).
 pub fn is_workbook(head: &[u8]) -> bool {
     head.starts_with(b"PK\x03\x04") || head.starts_with(b"\xD0\xCF\x11\xE0")
+}
+
+/// Whether bytes start like a Parquet file (a data lake's export, or churn sql's daily
+/// table written by Spark or DuckDB).
+pub fn is_parquet(head: &[u8]) -> bool {
+    head.starts_with(b"PAR1")
 }
 
 /// Opens `path` (`-` is standard input), undoes gzip and decodes to UTF-8.
@@ -155,7 +162,7 @@ pub fn open(path: &Path, charset: Option<Charset>, progress: bool) -> Result<Inp
         Box::new(raw)
     };
 
-    if is_workbook(&head) {
+    if is_workbook(&head) || is_parquet(&head) {
         // Binary: no text encoding to undo.
         return Ok(Input {
             name,

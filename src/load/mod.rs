@@ -6,6 +6,7 @@
 pub mod columns;
 pub mod input;
 pub mod names;
+pub mod parquet;
 pub mod pick;
 pub mod workbook;
 
@@ -139,22 +140,29 @@ pub fn open_table(path: &Path, opts: &ReadOptions, roles: &[Role]) -> Result<Tab
     let mut input = input::open(path, opts.charset, opts.progress)?;
     let name = input.name.clone();
     if input.workbook {
+        let parquet = input::is_parquet(&input.head);
         let mut bytes = Vec::new();
         input
             .reader
             .read_to_end(&mut bytes)
             .with_context(|| format!("{name}: cannot read"))?;
-        let sheet = workbook::read_sheet(&name, bytes, opts.sheet.as_deref())?;
+        let sheet = if parquet {
+            parquet::read(&name, bytes)?
+        } else {
+            workbook::read_sheet(&name, bytes, opts.sheet.as_deref())?
+        };
         check_headers(&name, &sheet.headers)?;
         let sample: Vec<ByteRecord> = sheet.rows.iter().take(SAMPLE_ROWS).cloned().collect();
-        let columns = map(&name, &sheet.headers, &sample, opts, roles, true, b',')?;
+        // A workbook's numbers in a date column are serial dates; a Parquet file's
+        // dates are already ISO text.
+        let columns = map(&name, &sheet.headers, &sample, opts, roles, !parquet, b',')?;
         let estimated_rows = Some(sheet.rows.len());
         return Ok(Table {
             fill: fill_down(&columns, roles),
             name,
             charset: input.charset,
             delimiter: b',',
-            sheet: Some(sheet.name),
+            sheet: (!parquet).then_some(sheet.name),
             headers: sheet.headers,
             columns,
             sample,
@@ -308,7 +316,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
             let file = entry.path();
             let name = entry.file_name().to_string_lossy().to_lowercase();
             let export = [
-                ".csv", ".tsv", ".txt", ".gz", ".xlsx", ".xlsm", ".xls", ".ods",
+                ".csv", ".tsv", ".txt", ".gz", ".xlsx", ".xlsm", ".xls", ".ods", ".parquet",
             ]
             .iter()
             .any(|ext| name.ends_with(ext));
@@ -318,7 +326,7 @@ pub fn expand_paths(paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
         }
         if found.is_empty() {
             bail!(
-                "{}: the directory has no exports (.csv, .txt, .gz, .xlsx, .xls or .ods files)",
+                "{}: the directory has no exports (.csv, .txt, .gz, .xlsx, .xls, .ods or .parquet files)",
                 path.display()
             );
         }

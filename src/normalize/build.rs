@@ -33,6 +33,8 @@ pub(crate) struct FilePart {
     order_col: Vec<u32>,
     refund_col: Vec<f64>,
     row_hash: Vec<u32>,
+    /// A daily table's weights (empty otherwise).
+    weights: Vec<u32>,
     /// The line of each row, to name it if its date proves implausible.
     lines: Vec<u32>,
     /// Anonymous rows by (day, month-first day): their first line and how many.
@@ -95,6 +97,7 @@ impl FilePart {
             order_col: Vec::new(),
             refund_col: Vec::new(),
             row_hash: Vec::with_capacity(capacity),
+            weights: Vec::new(),
             lines: Vec::with_capacity(capacity),
             anonymous_days: FxHashMap::default(),
             month_first: false,
@@ -148,6 +151,7 @@ impl FilePart {
         self.amounts.extend_from_slice(&chunk.amounts);
         self.row_hash.extend_from_slice(&chunk.hashes);
         self.lines.extend_from_slice(&chunk.lines);
+        self.weights.extend_from_slice(&chunk.weights);
         for (key, (line, n)) in chunk.anonymous_days {
             let slot = self.anonymous_days.entry(key).or_insert((line, 0));
             slot.0 = slot.0.min(line);
@@ -254,6 +258,7 @@ impl FilePart {
         keep(&mut self.order_col, &removed);
         keep(&mut self.refund_col, &removed);
         keep(&mut self.row_hash, &removed);
+        keep(&mut self.weights, &removed);
         keep(&mut self.lines, &removed);
         self.last_day = p.last;
         Ok(())
@@ -308,6 +313,8 @@ pub(crate) struct Builder {
     employee_col: Vec<u32>,
     category_col: Vec<u32>,
     row_hash: Vec<u32>,
+    /// Daily tables' weights (empty when no file is one).
+    weights: Vec<u32>,
     reversals: Vec<Reversal>,
     /// Index of the first row of each file.
     starts: Vec<usize>,
@@ -417,6 +424,15 @@ impl Builder {
             before,
             rows,
         );
+        if !part.weights.is_empty() || !self.weights.is_empty() {
+            // One weight per row once any file is a daily table.
+            self.weights.resize(before, 1);
+            if part.weights.is_empty() {
+                self.weights.resize(before + rows, 1);
+            } else {
+                self.weights.extend_from_slice(&part.weights);
+            }
+        }
         if before == 0 {
             self.days = part.days;
             self.amounts = part.amounts;
@@ -486,6 +502,7 @@ impl Builder {
         keep(&mut self.employee_col, &removed);
         keep(&mut self.category_col, &removed);
         keep(&mut self.row_hash, &removed);
+        keep(&mut self.weights, &removed);
     }
 
     /// The purchases of every file appended.
@@ -554,6 +571,7 @@ impl Builder {
             },
             columns,
             files: self.files,
+            weights: self.weights,
         })
     }
 }

@@ -53,6 +53,8 @@ pub(crate) struct Columns {
     pub skip_bad_rows: bool,
     /// Extra columns kept per customer (indices).
     pub keep: Vec<usize>,
+    /// A daily table's `lines` column: how many raw lines each row sums.
+    pub weight: Option<usize>,
 }
 
 impl Columns {
@@ -95,6 +97,7 @@ impl Columns {
             decimal,
             skip_bad_rows,
             keep,
+            weight: None,
         })
     }
 
@@ -143,6 +146,8 @@ pub(crate) struct Chunk {
     pub order: Vec<u32>,
     pub refund: Vec<f64>,
     pub hashes: Vec<u32>,
+    /// A daily table's weights: how many raw lines each kept row sums.
+    pub weights: Vec<u32>,
     /// The line of each kept row, to name it if its date proves implausible.
     pub lines: Vec<u32>,
     /// Anonymous rows by (day, month-first day): their first line and how many.
@@ -335,6 +340,7 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
         order: Vec::with_capacity(has(c.refunded)),
         refund: Vec::with_capacity(has(c.refunded)),
         hashes: Vec::with_capacity(n),
+        weights: Vec::with_capacity(if c.weight.is_some() { n } else { 0 }),
         lines: Vec::with_capacity(n),
         anonymous_days: FxHashMap::default(),
         reversals: Vec::new(),
@@ -369,6 +375,29 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
             }
             break;
         }
+        // A daily table's row stands for `lines` raw lines: count them all.
+        let weight = match c.weight {
+            None => 1,
+            Some(i) => match std::str::from_utf8(trim(&record[i]))
+                .ok()
+                .and_then(|t| t.parse::<u32>().ok())
+                .filter(|&w| w > 0)
+            {
+                Some(w) => w,
+                None => {
+                    let reason = format!(
+                        "column \"{}\": \"{}\" is not a positive whole number of lines",
+                        c.header(i),
+                        String::from_utf8_lossy(&record[i]).trim()
+                    );
+                    if bad_row(&mut chunk, c, record, line, reason) {
+                        continue;
+                    }
+                    break;
+                }
+            },
+        };
+        chunk.rows.read += u64::from(weight) - 1;
         let kind = match classify(record, c) {
             Ok(kind) => kind,
             Err(Excluded::Voided) => {
@@ -432,7 +461,7 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
         }
         let id = lines::customer_id(&record[c.customer], &mut id_buf);
         if id.is_empty() {
-            chunk.rows.anonymous += 1;
+            chunk.rows.anonymous += u64::from(weight);
             let slot = chunk.anonymous_days.entry((day, alt)).or_insert((line, 0));
             slot.1 += 1;
             continue;
@@ -480,6 +509,9 @@ pub(crate) fn convert(batch: &[ByteRecord], c: &Columns, mut dates: DateColumn) 
         }
         chunk.days.push(day);
         chunk.lines.push(u32::try_from(line).unwrap_or(u32::MAX));
+        if c.weight.is_some() {
+            chunk.weights.push(weight);
+        }
         if dates.undecided() {
             chunk.alt_days.push(alt);
         }

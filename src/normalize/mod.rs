@@ -50,6 +50,9 @@ pub struct ValueOptions {
     /// Extra columns to keep per customer (their latest non-empty value), e.g. contact
     /// details for a call list.
     pub keep: Vec<String>,
+    /// The input is `churn sql`'s daily table: each row sums the raw lines its `lines`
+    /// column counts, and row accounting counts those lines.
+    pub daily: bool,
 }
 
 /// Extra columns kept per customer: the latest non-empty value of each.
@@ -398,6 +401,8 @@ pub struct Purchases {
     pub columns: UsedColumns,
     /// Each input file, with its own row accounting (`rows` is their sum).
     pub files: Vec<FileRows>,
+    /// With `--daily`: how many raw lines each row sums (empty: one each).
+    pub(crate) weights: Vec<u32>,
 }
 
 impl Purchases {
@@ -461,6 +466,11 @@ impl Purchases {
         &self.row_hash
     }
 
+    /// How many raw lines row `row` stands for: 1, or its `lines` in a daily table.
+    pub fn weight(&self, row: usize) -> u64 {
+        self.weights.get(row).map_or(1, |&w| u64::from(w))
+    }
+
     /// The currency of the amounts, when the (first) export says.
     pub fn currency(&self) -> Option<&str> {
         self.files.iter().find_map(|f| f.currency.as_deref())
@@ -514,8 +524,23 @@ fn add_table(builder: &mut Builder, mut table: Table, opts: &ValueOptions) -> Re
         }
     };
     let currency = detect_currency(&table);
-    let columns = Columns::new(&table, decimal, opts.skip_bad_rows, keep.clone())
+    let mut columns = Columns::new(&table, decimal, opts.skip_bad_rows, keep.clone())
         .with_context(|| format!("{}: customer and date columns are required", table.name))?;
+    if opts.daily {
+        let lines = table
+            .headers
+            .iter()
+            .position(|h| h.trim().eq_ignore_ascii_case(crate::sql::LINES));
+        columns.weight = Some(lines.with_context(|| {
+            format!(
+                "{}: --daily reads the daily table of churn sql, which has a \"{}\" column; \
+                 this file has none (columns found: {}). Scan raw lines without --daily",
+                table.name,
+                crate::sql::LINES,
+                crate::load::columns::list_headers(&table.headers)
+            )
+        })?);
+    }
     let date_header = table
         .columns
         .header(Role::Date)
