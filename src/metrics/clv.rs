@@ -24,7 +24,10 @@
 
 use serde::Serialize;
 
-use super::btyd::{self, BgNbd, ClvError, Discounting, Fit, GammaGamma, Rfm, Spend};
+use super::btyd::{
+    self, BgNbd, Cbs, ClvError, Cnbd, Discounting, Fit, GammaGamma, Rfm, Selection, Spend,
+    VisitModel,
+};
 use crate::history::History;
 use crate::normalize::Day;
 use crate::rules::{Judgement, RuleId, Status, seasonal};
@@ -83,6 +86,9 @@ pub struct CustomerInput {
     pub customer: u32,
     /// Repeat visits, time of the last visit and tenure, in weeks since the first visit.
     pub rfm: Rfm,
+    /// Sum of the logarithms of the gaps between visits, in weeks: how regular they are,
+    /// for the regularity models ([`btyd::cnbd`]); 0 with fewer than two visits.
+    pub litt: f64,
     /// Mean net spend of their repeat visits, when positive.
     pub mean_spend: Option<f64>,
     pub historical_revenue: f64,
@@ -135,6 +141,11 @@ pub fn customer_input(
     let season_factor = seasonal
         .then(|| season_factor(h, as_of, horizon_days))
         .flatten();
+    let litt = h
+        .visits
+        .windows(2)
+        .map(|w| weeks(w[1].day - w[0].day).ln())
+        .sum::<f64>();
     Some(CustomerInput {
         customer: h.customer,
         rfm: Rfm {
@@ -142,6 +153,7 @@ pub fn customer_input(
             t_x: weeks(last - first),
             t: weeks(as_of - first),
         },
+        litt,
         mean_spend,
         historical_revenue: h.revenue(),
         visits_12m: h.visits_between(as_of - 364, as_of + 1) as u32,
@@ -199,6 +211,9 @@ pub struct CustomerValue {
 /// The fitted models, with their convergence.
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
+    /// The visit model used for the predictions, and why it was chosen.
+    pub visits: Selection,
+    /// BG/NBD, fitted for comparison (and used when it is the one chosen).
     pub bgnbd: Fit<BgNbd>,
     pub gamma_gamma: Option<Fit<GammaGamma>>,
     /// Expected spend per visit of a customer the spend model knows nothing about.
@@ -235,10 +250,17 @@ pub const RATE_PRIOR_VISITS: f64 = 5.0;
 /// What makes a customer a "regular" in the headline.
 pub const REGULAR_VISITS_12M: u32 = 12;
 
+/// How to fit: options beyond [`Settings`] (which commands build as a struct literal).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Options {
+    /// The visit model (`--model`): by default chosen on the data.
+    pub model: VisitModel,
+}
+
 /// The fitted models, ready to value customers.
 pub struct Fitted {
     pub model: Model,
-    params: BgNbd,
+    visits: Cnbd,
     gamma_gamma: Option<GammaGamma>,
 }
 
@@ -246,22 +268,35 @@ pub struct Fitted {
 /// fit's cost grows with the customers (all of them are still valued).
 pub const FIT_SAMPLE: usize = 10_000;
 
-/// Fits BG/NBD on the customers and Gamma-Gamma on the repeat customers; above
-/// [`FIT_SAMPLE`] customers, on a systematic sample (every k-th, so the same input
-/// always gives the same fit).
+/// [`fit_with`] the default [`Options`]: the visit model chosen on the data.
 pub fn fit(inputs: &[CustomerInput]) -> Result<Fitted, ClvError> {
+    fit_with(inputs, &Options::default())
+}
+
+/// Fits the visit model ([`btyd::select_visit_model`]: BG/NBD, or BG/NBD with regular visits
+/// when the data say so) on the customers and Gamma-Gamma on the repeat customers; above
+/// [`FIT_SAMPLE`] customers, on a systematic sample (every k-th, so the same input always
+/// gives the same fit).
+pub fn fit_with(inputs: &[CustomerInput], options: &Options) -> Result<Fitted, ClvError> {
     let stride = inputs.len().div_ceil(FIT_SAMPLE).max(1);
     let sample = || inputs.iter().step_by(stride);
     let rfm: Vec<Rfm> = sample().map(|c| c.rfm).collect();
     // Data where almost nobody "drops out" in BG/NBD's sense drives a and b to infinity;
     // extra starts and iterations buy nothing there, and the fit reports that it did
     // not converge.
-    let options = btyd::FitOptions {
+    let fit_options = btyd::FitOptions {
         max_iters: 200,
         max_starts: 2,
         ..btyd::FitOptions::default()
     };
-    let bgnbd = btyd::fit_bgnbd_with(&rfm, &options)?;
+    let bgnbd = btyd::fit_bgnbd_with(&rfm, &fit_options)?;
+    let cbs: Vec<Cbs> = sample()
+        .map(|c| Cbs {
+            rfm: c.rfm,
+            litt: c.litt,
+        })
+        .collect();
+    let visits = btyd::select_visit_model(&cbs, options.model, Some(&bgnbd), &fit_options)?;
     let spend: Vec<Spend> = sample()
         .filter_map(|c| c.mean_spend.map(|mean| Spend { x: c.rfm.x, mean }))
         .collect();
@@ -281,9 +316,10 @@ pub fn fit(inputs: &[CustomerInput]) -> Result<Fitted, ClvError> {
         }
     };
     Ok(Fitted {
-        params: bgnbd.params,
+        visits: visits.fit.params,
         gamma_gamma: gamma_gamma.as_ref().map(|f| f.params),
         model: Model {
+            visits,
             bgnbd,
             gamma_gamma,
             population_spend,
@@ -298,7 +334,7 @@ impl Fitted {
     pub fn value(&self, c: &CustomerInput, settings: &Settings) -> Result<CustomerValue, ClvError> {
         let horizon = settings.horizon_days / DAYS_PER_WEEK;
         value_one(
-            &self.params,
+            &self.visits,
             self.gamma_gamma.as_ref(),
             self.model.population_spend,
             c,
@@ -371,7 +407,7 @@ pub fn lifetime_values(inputs: &[CustomerInput], settings: &Settings) -> Result<
 
 /// Values one customer over `horizon` weeks.
 fn value_one(
-    params: &BgNbd,
+    params: &Cnbd,
     gg: Option<&GammaGamma>,
     population_spend: f64,
     c: &CustomerInput,

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::optimize::{LogModel, optimise};
+use super::optimize::{LogModel, mean_in_logs, optimise};
 use super::special::{inv_one_plus_exp, pochhammer_series};
 use super::{
     ClvError, Discounting, Fit, FitOptions, Rfm, check_param, check_rfm, horizon_arg, index_of,
@@ -79,7 +79,7 @@ impl BgNbd {
     /// `c · [−expm1((a−1)L)/(a−1)] − (1−z)^{a−1} A' z U`, where
     /// `U = Σ_j (A'+1)_j (a)_j / ((c+1)_j (2)_j) z^j`: finite and accurate for every `a > 0`,
     /// including `a = 1` (limit `−L`), and for `c ≤ 0`.
-    fn expected_core(&self, x: f64, big_t: f64, t: f64) -> Result<f64, ClvError> {
+    pub(crate) fn expected_core(&self, x: f64, big_t: f64, t: f64) -> Result<f64, ClvError> {
         if t == 0.0 {
             return Ok(0.0);
         }
@@ -190,17 +190,8 @@ impl BgNbd {
     ) -> Result<f64, ClvError> {
         self.validate()?;
         rfm_arg(c)?;
-        let steps = d.steps()?;
         let alive = self.p_alive_unchecked(c);
-        let mut prev = 0.0;
-        let mut total = 0.0;
-        for k in 1..=steps {
-            let tk = (k as f64 * d.step).min(d.horizon);
-            let e = self.expected_core(c.x, c.t, tk)? * alive;
-            total += (e - prev) * d.factor(tk);
-            prev = e;
-        }
-        Ok(total)
+        d.discount(|tk| Ok(self.expected_core(c.x, c.t, tk)? * alive))
     }
 }
 
@@ -352,16 +343,35 @@ impl BgData {
 
 impl LogModel for BgData {
     fn mean_ll(&self, log_theta: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let p = [
-            log_theta[0].exp(),
-            log_theta[1].exp(),
-            log_theta[2].exp(),
-            log_theta[3].exp(),
-        ];
-        let (ll, g) = self.eval(p, true);
-        let grad: Vec<f64> = (0..4).map(|i| g[i] * p[i] / self.total_w).collect();
-        (ll.is_finite() && grad.iter().all(|v| v.is_finite())).then_some((ll / self.total_w, grad))
+        mean_in_logs(log_theta, self.total_w, |p| self.eval(p, true))
     }
+}
+
+/// The divisor of times inside a fit: the mean observation window, so that the optimiser sees
+/// `α` of order one.
+pub(crate) fn time_scale(windows: impl Iterator<Item = f64>) -> f64 {
+    let (sum, n) = windows.fold((0.0, 0.0), |(s, n), t| (s + t, n + 1.0));
+    let mean = sum / n;
+    if mean.is_finite() && mean > 0.0 {
+        mean
+    } else {
+        1.0
+    }
+}
+
+/// Starting points `ln (r, α, a, b)` for BG/NBD-like models whose mean rate `r / α` is
+/// `rate` per (scaled) period.
+pub(crate) fn visit_model_starts(rate: f64) -> Vec<Vec<f64>> {
+    [
+        [1.0_f64, 1.0, 1.0, 3.0],
+        [0.3, 0.3, 0.8, 2.5],
+        [3.0, 3.0, 2.0, 6.0],
+        [0.1, 0.1, 0.3, 1.0],
+        [10.0, 10.0, 0.5, 10.0],
+    ]
+    .iter()
+    .map(|s| vec![s[0].ln(), (s[1] / rate).ln(), s[2].ln(), s[3].ln()])
+    .collect()
 }
 
 /// Fits BG/NBD by maximum likelihood (FHL05a eq. 7) with default [`FitOptions`].
@@ -386,28 +396,13 @@ pub fn fit_bgnbd_with(customers: &[Rfm], opts: &FitOptions) -> Result<Fit<BgNbd>
     if customers.is_empty() {
         return Err(ClvError::EmptyInput);
     }
-    let mean_t = customers.iter().map(|c| c.t).sum::<f64>() / customers.len() as f64;
-    let scale = if mean_t.is_finite() && mean_t > 0.0 {
-        mean_t
-    } else {
-        1.0
-    };
+    let scale = time_scale(customers.iter().map(|c| c.t));
     let data = BgData::new(customers, scale)?;
     if data.total_x == 0.0 {
         return Err(ClvError::NoRepeatTransactions);
     }
     // Mean repeat rate per (scaled) period; `α` starts at r / rate so that E[λ] matches it.
-    let rate = (data.total_x / data.total_w).max(1e-6);
-    let starts: Vec<Vec<f64>> = [
-        [1.0_f64, 1.0, 1.0, 3.0],
-        [0.3, 0.3, 0.8, 2.5],
-        [3.0, 3.0, 2.0, 6.0],
-        [0.1, 0.1, 0.3, 1.0],
-        [10.0, 10.0, 0.5, 10.0],
-    ]
-    .iter()
-    .map(|s| vec![s[0].ln(), (s[1] / rate).ln(), s[2].ln(), s[3].ln()])
-    .collect();
+    let starts = visit_model_starts((data.total_x / data.total_w).max(1e-6));
     let best = optimise(&data, &starts, opts)?;
     let lt = &best.log_theta;
     let params = BgNbd {

@@ -53,6 +53,24 @@ impl Discounting {
     pub(crate) fn factor(&self, t: f64) -> f64 {
         (-(t / self.periods_per_year) * self.annual_rate.ln_1p()).exp()
     }
+
+    /// `Σ_k [E(t_k) − E(t_{k−1})] · factor(t_k)` with `t_k = min(k · step, horizon)`, for a
+    /// cumulative expectation `E` with `E(0) = 0`: the discounted expected count.
+    pub(crate) fn discount(
+        &self,
+        mut cumulative: impl FnMut(f64) -> Result<f64, ClvError>,
+    ) -> Result<f64, ClvError> {
+        let steps = self.steps()?;
+        let mut prev = 0.0;
+        let mut total = 0.0;
+        for k in 1..=steps {
+            let tk = (k as f64 * self.step).min(self.horizon);
+            let e = cumulative(tk)?;
+            total += (e - prev) * self.factor(tk);
+            prev = e;
+        }
+        Ok(total)
+    }
 }
 
 /// Expected discounted value of customer `c` over the horizon:

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::gamma::{digamma, ln_gamma};
 
-use super::optimize::{LogModel, optimise};
+use super::optimize::{LogModel, mean_in_logs, optimise};
 use super::{ClvError, Fit, FitOptions, check_param, index_of, sorted_unique};
 
 /// Gamma-Gamma spend parameters (FHL05c; Colombo & Jiang 1999): each transaction's value is
@@ -189,10 +189,7 @@ impl GgData {
 
 impl LogModel for GgData {
     fn mean_ll(&self, log_theta: &[f64]) -> Option<(f64, Vec<f64>)> {
-        let p = [log_theta[0].exp(), log_theta[1].exp(), log_theta[2].exp()];
-        let (ll, g) = self.eval(p, true);
-        let grad: Vec<f64> = (0..3).map(|i| g[i] * p[i] / self.total_w).collect();
-        (ll.is_finite() && grad.iter().all(|v| v.is_finite())).then_some((ll / self.total_w, grad))
+        mean_in_logs(log_theta, self.total_w, |p| self.eval(p, true))
     }
 }
 

@@ -1,6 +1,8 @@
 //! Buy-till-you-die customer-lifetime-value models, one model a file:
 //!
 //! - [`bgnbd`]: BG/NBD for transactions and P(alive);
+//! - [`cnbd`]: (M)BG/CNBD-k, BG/NBD with regular (Erlang-k) inter-visit times;
+//! - [`select`]: which visit model, chosen on the data by penalised likelihood;
 //! - [`gamma_gamma`]: Gamma-Gamma for spend per transaction;
 //! - [`discount`]: discounted expected value over a horizon;
 //! - [`special`]: the Gaussian hypergeometric function the closed forms need;
@@ -35,9 +37,11 @@
 pub mod bgnbd;
 #[cfg(test)]
 mod cdnow;
+pub mod cnbd;
 pub mod discount;
 pub mod gamma_gamma;
 mod optimize;
+pub mod select;
 pub mod special;
 #[cfg(test)]
 mod testkit;
@@ -47,8 +51,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use bgnbd::{BgNbd, fit_bgnbd, fit_bgnbd_with};
+pub use cnbd::{Cbs, Cnbd, MAX_K, fit_cnbd, fit_cnbd_best_k};
 pub use discount::{Discounting, expected_value};
 pub use gamma_gamma::{GammaGamma, Spend, fit_gamma_gamma, fit_gamma_gamma_with};
+pub use select::{Candidate, Selection, VisitModel, select_visit_model};
 pub use special::hyp2f1;
 
 /// Everything that can go wrong in this module.

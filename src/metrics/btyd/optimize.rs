@@ -16,6 +16,20 @@ pub(crate) trait LogModel {
     fn mean_ll(&self, log_theta: &[f64]) -> Option<(f64, Vec<f64>)>;
 }
 
+/// [`LogModel::mean_ll`] from a likelihood `eval` in the parameters themselves (value and
+/// gradient summed over `total_w` customers): the chain rule `∂/∂ln θ = θ ∂/∂θ`, divided by
+/// the customers.
+pub(crate) fn mean_in_logs<const N: usize>(
+    log_theta: &[f64],
+    total_w: f64,
+    eval: impl Fn([f64; N]) -> (f64, [f64; N]),
+) -> Option<(f64, Vec<f64>)> {
+    let p: [f64; N] = std::array::from_fn(|i| log_theta[i].exp());
+    let (ll, g) = eval(p);
+    let grad: Vec<f64> = (0..N).map(|i| g[i] * p[i] / total_w).collect();
+    (ll.is_finite() && grad.iter().all(|v| v.is_finite())).then_some((ll / total_w, grad))
+}
+
 /// Bound on `|ln θ|` (in the internally scaled units).
 const LOG_BOUND: f64 = 18.0;
 /// Beyond this `|ln θ|` (scaled units: θ above ~1.6e5 or below ~6e-6) a parameter is taken to
