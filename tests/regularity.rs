@@ -55,6 +55,7 @@ fn grocery_visits_are_regular() {
     // BG/NBD stays available on request, with the same likelihood as in the comparison.
     let options = Options {
         model: VisitModel::Bgnbd,
+        ..Options::default()
     };
     let plain = clv::fit_with(&inputs, &options).unwrap();
     assert_eq!(plain.model.visits.name, "BG/NBD");

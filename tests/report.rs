@@ -89,7 +89,7 @@ fn html_report_is_one_self_contained_page_with_every_section_in_order() {
     assert!(html.contains(
         "+8.1 percentage points vs 22.9% a year for the 12 months 2025-09-30 to 2026-09-30"
     ));
-    assert!(html.contains("4,289.45 over ten years"));
+    assert!(html.contains("4,240.49 over ten years"));
     // Rates by store and employee carry intervals and flag small groups.
     assert!(html.contains("<td class=\"n\">24.1%</td><td class=\"n\">12.2%–42.1%</td>"));
     assert!(html.contains("too few to judge"));
