@@ -67,11 +67,13 @@ fn holdout(purchases: &Purchases, cutoff: Day, weeks: f64) -> Errors {
     let options = Options {
         model: VisitModel::Auto,
         corrections: learned,
+        ..Options::default()
     };
     let ours = clv::lifetime_values_with(&inputs, &settings, &options).unwrap();
     let textbook = Options {
         model: VisitModel::Bgnbd,
         corrections: Corrections::none("the textbook model"),
+        ..Options::default()
     };
     let plain = clv::lifetime_values_with(&inputs, &settings, &textbook).unwrap();
     if std::env::var_os("CHURN_CLV_VERBOSE").is_some() {

@@ -60,6 +60,7 @@ fn learned(slow_until: Day) -> (f64, usize, f64, f64) {
         let options = Options {
             model: VisitModel::Auto,
             corrections,
+            ..Options::default()
         };
         let fitted = clv::fit_with(&inputs, &options).unwrap();
         inputs

@@ -91,6 +91,9 @@ pub struct CustomerInput {
     /// Sum of the logarithms of the gaps between visits, in weeks: how regular they are,
     /// for the regularity models ([`btyd::cnbd`]); 0 with fewer than two visits.
     pub litt: f64,
+    /// Their last visit, and the date they are valued as of.
+    pub last_visit: Day,
+    pub as_of: Day,
     /// Mean net spend of their repeat visits, when positive.
     pub mean_spend: Option<f64>,
     pub historical_revenue: f64,
@@ -156,6 +159,8 @@ pub fn customer_input(
             t: weeks(as_of - first),
         },
         litt,
+        last_visit: last,
+        as_of,
         mean_spend,
         historical_revenue: h.revenue(),
         visits_12m: h.visits_between(as_of - 364, as_of + 1) as u32,
@@ -195,7 +200,18 @@ pub struct CustomerValue {
     pub predicted_visits: f64,
     /// Expected revenue over the horizon (undiscounted, before margin).
     pub predicted_revenue: f64,
+    /// Probability that they are still a customer (the visit model's, lowered by a
+    /// correction that lowers their visits).
     pub p_alive: f64,
+    /// Probability of no visit in the next [`Options::quiet_days`] days (gone, or not due).
+    pub p_no_visit: f64,
+    /// When their next visit is expected: their last visit plus their usual gap (the
+    /// median of the model's gap for them), or, once that has passed, the median wait from
+    /// the as-of date if they are still a customer. None for gaps beyond 10,000 weeks.
+    pub next_visit: Option<chrono::NaiveDate>,
+    /// Their last visit plus their usual gap, when that date is on or before the as-of date:
+    /// the visit they are overdue for.
+    pub overdue_since: Option<chrono::NaiveDate>,
     /// Discounted expected profit over the horizon: visits × spend × margin.
     pub clv: f64,
     /// Expected spend per visit (Gamma-Gamma, conditional on their own mean).
@@ -224,6 +240,8 @@ pub struct Model {
     pub repeat_customers: usize,
     /// The rules' corrections applied to the predictions.
     pub corrections: Corrections,
+    /// The N of each customer's "no visit in the next N days".
+    pub quiet_days: f64,
 }
 
 /// The headline figures: what a regular is worth, what defection costs.
@@ -255,13 +273,28 @@ pub const RATE_PRIOR_VISITS: f64 = 5.0;
 pub const REGULAR_VISITS_12M: u32 = 12;
 
 /// How to fit: options beyond [`Settings`] (which commands build as a struct literal).
-#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Options {
     /// The visit model (`--model`): by default chosen on the data.
     pub model: VisitModel,
     /// How much the rules' flags correct the model, learned from the data's own history by
     /// [`learn_corrections`]; the default corrects nothing.
     pub corrections: Corrections,
+    /// The N of [`CustomerValue::p_no_visit`], "no visit in the next N days".
+    pub quiet_days: f64,
+}
+
+/// The default [`Options::quiet_days`]: a month.
+pub const QUIET_DAYS: f64 = 30.0;
+
+impl Default for Options {
+    fn default() -> Options {
+        Options {
+            model: VisitModel::Auto,
+            corrections: Corrections::default(),
+            quiet_days: QUIET_DAYS,
+        }
+    }
 }
 
 /// The fitted models, ready to value customers.
@@ -333,6 +366,7 @@ pub fn fit_with(inputs: &[CustomerInput], options: &Options) -> Result<Fitted, C
             customers: rfm.len(),
             repeat_customers: spend.len(),
             corrections: options.corrections.clone(),
+            quiet_days: options.quiet_days,
         },
     })
 }
@@ -366,14 +400,26 @@ impl Fitted {
         };
         let retained_visits = m.discounted_expected_transactions(&retained, &d)?;
         let corrected = flag != UNFLAGGED && (fv != 1.0 || fs != 1.0);
+        // A correction that lowers their visits lowers the chance they are still there
+        // alike (a factor above 1 says nothing about it).
+        let p_alive_corrected = p_alive * fv.min(1.0);
+        let quiet = self.model.quiet_days / DAYS_PER_WEEK;
+        let visit_if_alive = if p_alive > 0.0 {
+            (1.0 - m.p_no_transaction(&c.rfm, quiet)?) / p_alive
+        } else {
+            0.0
+        };
+        let p_no_visit = (1.0 - p_alive_corrected * visit_if_alive).clamp(0.0, 1.0);
+        let (next_visit, overdue_since) = self.next_visit(c)?;
         Ok(CustomerValue {
             customer: c.customer,
             historical_revenue: c.historical_revenue,
             predicted_visits: visits,
             predicted_revenue: visits * spend,
-            // A correction that lowers their visits lowers the chance they are still there
-            // alike (a factor above 1 says nothing about it).
-            p_alive: p_alive * fv.min(1.0),
+            p_alive: p_alive_corrected,
+            p_no_visit,
+            next_visit,
+            overdue_since,
             clv: discounted * spend * settings.margin,
             expected_spend: spend,
             value_if_retained: retained_visits * spend * settings.margin,
@@ -382,6 +428,27 @@ impl Fitted {
             recency_weeks: c.rfm.t_x,
             tenure_weeks: c.rfm.t,
         })
+    }
+
+    /// When the next visit is due (last visit + usual gap) and, if that has passed, since
+    /// when it is overdue and the median wait from today (see [`CustomerValue::next_visit`]).
+    fn next_visit(
+        &self,
+        c: &CustomerInput,
+    ) -> Result<(Option<chrono::NaiveDate>, Option<chrono::NaiveDate>), ClvError> {
+        let m = &self.visits;
+        let days = |weeks: f64| (weeks * DAYS_PER_WEEK).round() as Day;
+        let Some(gap) = m.median_gap(&c.rfm)? else {
+            return Ok((None, None));
+        };
+        let due = c.last_visit + days(gap).max(1);
+        if due > c.as_of {
+            return Ok((Some(to_date(due)), None));
+        }
+        let next = m
+            .median_wait(&c.rfm)?
+            .map(|w| to_date(c.as_of + days(w).max(1)));
+        Ok((next, Some(to_date(due))))
     }
 
     /// Expected spend per visit: Gamma-Gamma given their own mean, or the population's.
@@ -680,6 +747,7 @@ pub fn learn_corrections(
     let options = Options {
         model,
         corrections: Corrections::none("learning"),
+        ..Options::default()
     };
     let fitted = fit_with(&inputs, &options)?;
     let settings = Settings {

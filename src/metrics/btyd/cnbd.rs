@@ -302,37 +302,62 @@ impl Cnbd {
 
     /// Median of the customer's next full inter-visit time, as the model sees their rate at
     /// `T` (given alive): `P(G > g) = Σ_j P(j | alive) P(NBD(r+kx+j, α+T; g) < k) = 1/2`.
-    /// `None` if it is beyond 10,000 periods.
+    /// `None` if it is beyond [`MEDIAN_LIMIT`] periods.
     pub fn median_gap(&self, c: &Rfm) -> Result<Option<f64>, ClvError> {
         self.validate()?;
         rfm_arg(c)?;
         let post = self.posterior(c);
-        let longer = |g: f64| -> f64 {
+        Ok(median(|g| {
             (0..self.k)
                 .map(|j| {
                     post.phase[j as usize]
                         * nbd_below(self.k, post.shape + f64::from(j), post.rate, g)
                 })
                 .sum()
-        };
-        let (mut lo, mut hi) = (0.0, 1.0);
-        while longer(hi) > 0.5 {
-            lo = hi;
-            hi *= 2.0;
-            if hi > 1e4 {
-                return Ok(None);
-            }
-        }
-        for _ in 0..60 {
-            let mid = 0.5 * (lo + hi);
-            if longer(mid) > 0.5 {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        Ok(Some(0.5 * (lo + hi)))
+        }))
     }
+
+    /// Median wait from `T` to the customer's next visit if they are still a customer: the
+    /// clock has run `j` of its `k` ticks (with its posterior probability), and the visit
+    /// comes `k − j` ticks later. `None` if it is beyond [`MEDIAN_LIMIT`] periods.
+    pub fn median_wait(&self, c: &Rfm) -> Result<Option<f64>, ClvError> {
+        self.validate()?;
+        rfm_arg(c)?;
+        let post = self.posterior(c);
+        Ok(median(|w| {
+            (0..self.k)
+                .map(|j| {
+                    post.phase[j as usize]
+                        * nbd_below(self.k - j, post.shape + f64::from(j), post.rate, w)
+                })
+                .sum()
+        }))
+    }
+}
+
+/// Medians beyond this many periods are reported as none.
+pub const MEDIAN_LIMIT: f64 = 1e4;
+
+/// The `t` at which a survival function `longer(t) = P(time > t)`, decreasing from 1, falls
+/// to one half (bracketed by doubling, then bisected to double precision).
+fn median(longer: impl Fn(f64) -> f64) -> Option<f64> {
+    let (mut lo, mut hi) = (0.0, 1.0);
+    while longer(hi) > 0.5 {
+        lo = hi;
+        hi *= 2.0;
+        if hi > MEDIAN_LIMIT {
+            return None;
+        }
+    }
+    for _ in 0..60 {
+        let mid = 0.5 * (lo + hi);
+        if longer(mid) > 0.5 {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Some(0.5 * (lo + hi))
 }
 
 /// `P(N < n)` for `N` negative binomial: the ticks in `t` of a Poisson clock whose rate is
@@ -853,9 +878,18 @@ mod tests {
         // A customer just past their usual gap is almost certain to come within 2 weeks.
         let p = m.p_no_transaction(&on_time, 2.0).unwrap();
         assert!(p < 0.2, "{p}");
-        // Their usual gap is about a week.
+        // Their usual gap is about a week; half a week into it, the rest is shorter.
         let g = m.median_gap(&on_time).unwrap().unwrap();
         assert!((0.8..1.3).contains(&g), "{g}");
+        let w = m.median_wait(&on_time).unwrap().unwrap();
+        assert!(w < g, "{w} vs {g}");
+        // Memoryless for k = 1: the wait is the gap, with BG/NBD's posterior
+        // Gamma(r + x, α + T): the median of an exponential mixed over it.
+        let poisson = Cnbd { k: 1, ..m };
+        let g1 = poisson.median_gap(&late).unwrap().unwrap();
+        close(poisson.median_wait(&late).unwrap().unwrap(), g1, 1e-9);
+        let (shape, rate) = (m.r + 50.0, m.alpha + 52.0);
+        close(g1, rate * (2f64.powf(1.0 / shape) - 1.0), 1e-9);
         // Discounting at rate 0 is the plain expectation.
         let d = Discounting {
             horizon: 26.0,
