@@ -35,6 +35,8 @@ pub enum Command {
     Rate(Box<cmd::rate::RateArgs>),
     /// Lifetime value: what each customer is worth, historically and over a horizon
     Clv(Box<cmd::clv::ClvArgs>),
+    /// Check the value forecasts on your own data: calibrate to --as-of, compare with what happened
+    Backtest(Box<cmd::backtest::BacktestArgs>),
     /// Why defectors leave: feedback reasons ranked by the value lost
     Reasons(Box<cmd::reasons::ReasonsArgs>),
     /// Whom to call now: at-risk and recently defected customers not yet heard from

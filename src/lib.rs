@@ -37,6 +37,7 @@ pub fn run(cli: &cli::Cli) -> Result<Outcome> {
         cli::Command::Scan(args) => cmd::scan::run(args),
         cli::Command::Rate(args) => done(cmd::rate::run(args)),
         cli::Command::Clv(args) => done(cmd::clv::run(args)),
+        cli::Command::Backtest(args) => done(cmd::backtest::run(args)),
         cli::Command::Reasons(args) => done(cmd::reasons::run(args)),
         cli::Command::Contacts(args) => done(cmd::contacts::run(args)),
         cli::Command::Report(args) => cmd::report::run(args),

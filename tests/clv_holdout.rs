@@ -6,15 +6,14 @@
 //! - plain: BG/NBD + Gamma-Gamma without corrections,
 //! - naive: the same revenue per week as in their last 12 months before the cut-off.
 
+mod real_data;
+
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::Path;
 
 use churn::history;
-use churn::load::{self, ReadOptions, Role};
 use churn::metrics::btyd::VisitModel;
 use churn::metrics::clv::{self, Corrections, CustomerInput, Options, Settings};
-use churn::normalize::{self, Day, Purchases, ValueOptions, date::to_day};
+use churn::normalize::{Day, Purchases, date::to_day};
 use churn::rules::{self, RuleConfig};
 use churn::sample::{self, SampleConfig};
 
@@ -27,11 +26,6 @@ struct Errors {
     corrected: usize,
     corrected_churn: f64,
     corrected_plain: f64,
-}
-
-fn load(path: &Path) -> Purchases {
-    let table = load::open_table(path, &ReadOptions::default(), &Role::PURCHASE).unwrap();
-    normalize::normalize_purchases(table, &ValueOptions::default()).unwrap()
 }
 
 /// Fits at `cutoff`, predicts `weeks` ahead, and measures against the purchases after.
@@ -146,7 +140,7 @@ fn on_generated_data_learned_corrections_cost_little() {
     let mut bytes = Vec::new();
     sample::write_purchases(&data.lines, &mut bytes).unwrap();
     std::fs::write(&path, bytes).unwrap();
-    let purchases = load(&path);
+    let purchases = real_data::load(&path);
     // Fit up to 26 weeks before the end, predict those 26 weeks.
     let cutoff = to_day(cfg.as_of) - 182;
     let e = holdout(&purchases, cutoff, 26.0);
@@ -168,24 +162,8 @@ fn on_generated_data_learned_corrections_cost_little() {
 #[test]
 fn on_cdnow_the_model_predicts_the_holdout_as_published() {
     // CDNOW: calibration to 1997-09-30, holdout the next 39 weeks (Fader, Hardie & Lee
-    // 2005). Written as a purchase CSV so it goes through churn's own loader.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/cdnow/CDNOW_sample.txt"
-    ))
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cdnow.csv");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    writeln!(out, "customer_id,date,amount").unwrap();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() == 5 {
-            writeln!(out, "{},{},{}", f[0], f[2], f[4]).unwrap();
-        }
-    }
-    drop(out);
-    let purchases = load(&path);
+    // 2005), through churn's own loader.
+    let purchases = real_data::cdnow();
     let cutoff = to_day(chrono::NaiveDate::from_ymd_opt(1997, 9, 30).unwrap());
     let e = holdout(&purchases, cutoff, 39.0);
     assert_eq!(e.customers, 2357);

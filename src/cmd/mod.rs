@@ -1,6 +1,7 @@
 //! One file per subcommand: its arguments and its `run`, glue only (load, compute,
 //! render).
 
+pub mod backtest;
 pub mod clv;
 pub mod completions;
 pub mod contacts;

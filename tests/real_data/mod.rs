@@ -39,21 +39,34 @@ fn load_lines(name: &str, lines: impl Iterator<Item = String>) -> Purchases {
     load(&path)
 }
 
-/// CDNOW (FHL05a): `master_id sample_id yyyymmdd cds dollars` per line.
-pub fn cdnow() -> Purchases {
+/// CDNOW (FHL05a), `master_id sample_id yyyymmdd cds dollars` per line, as churn's CSV:
+/// `customer_id,date,amount` with ISO dates.
+pub fn cdnow_csv() -> String {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
         "/testdata/cdnow/CDNOW_sample.txt"
     ))
     .unwrap();
-    let rows = text.lines().filter_map(|line| {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        (f.len() == 5).then(|| format!("{},{},{}", f[0], f[2], f[4]))
-    });
-    load_lines(
-        "cdnow.csv",
-        std::iter::once("customer_id,date,amount".to_string()).chain(rows),
-    )
+    let mut csv = String::from("customer_id,date,amount\n");
+    for f in text
+        .lines()
+        .map(|l| l.split_whitespace().collect::<Vec<_>>())
+    {
+        if let [id, _, d, _, amount] = f[..] {
+            csv.push_str(&format!(
+                "{id},{}-{}-{},{amount}\n",
+                &d[..4],
+                &d[4..6],
+                &d[6..]
+            ));
+        }
+    }
+    csv
+}
+
+/// CDNOW as churn purchases.
+pub fn cdnow() -> Purchases {
+    load_lines("cdnow.csv", cdnow_csv().lines().map(str::to_string))
 }
 
 /// BTYDplus's grocery visits, one unit of "revenue" per visit. `None` when `../shared` is
