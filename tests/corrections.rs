@@ -106,3 +106,30 @@ fn customers_who_came_back_teach_the_rule_to_be_doubted() {
     assert!(strength.abs() < 0.2, "{strength}");
     assert!(corrected > 0.95 * plain, "{corrected} vs {plain}");
 }
+
+#[test]
+fn too_little_history_learns_nothing_and_says_why() {
+    // Three weeks of weekly visits: nothing to learn from.
+    let mut csv = String::from("customer_id,date,amount\n");
+    for c in 0..50 {
+        for w in 0..3 {
+            writeln!(csv, "c{c},2025-12-{:02},10", 1 + 7 * w + c % 7).unwrap();
+        }
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("purchases.csv");
+    std::fs::write(&path, csv).unwrap();
+    let purchases = real_data::load(&path);
+    let c = clv::learn_corrections(
+        &purchases,
+        real_data::day(2025, 12, 31),
+        false,
+        &RuleConfig::default(),
+        90.0,
+        VisitModel::Auto,
+    )
+    .unwrap();
+    assert!(c.factors.is_empty() && c.learning.is_none(), "{c:#?}");
+    let note = c.note.unwrap();
+    assert!(note.contains("too little to learn"), "{note}");
+}

@@ -703,8 +703,10 @@ impl Moments {
 /// what the model predicted, visits and spend per visit: each group's [`Factor`] is the
 /// least-squares fit of a level and of the weight of each customer's measured change
 /// ([`measured`]), shrunk toward no correction. Customers no rule flagged get a level too: the
-/// model's own drift over time. With under [`MIN_LEARNING_DAYS`] to learn from, there are
-/// no factors (and the note says so).
+/// model's own drift over time. With under [`MIN_LEARNING_DAYS`] to learn from, or no model
+/// that can be fitted at the earlier date, there are no factors (and the note says why).
+///
+/// Errors only if a valuation at the earlier date fails.
 pub fn learn_corrections(
     purchases: &Purchases,
     as_of: Day,
@@ -749,7 +751,17 @@ pub fn learn_corrections(
         corrections: Corrections::none("learning"),
         ..Options::default()
     };
-    let fitted = fit_with(&inputs, &options)?;
+    // Too little to fit a model on at that date is too little to learn from: no factors,
+    // not a failure of what is being valued now.
+    let fitted = match fit_with(&inputs, &options) {
+        Ok(f) => f,
+        Err(e) => {
+            return Ok(Corrections::none(format!(
+                "the model could not be fitted as of {}, to learn corrections from: {e}",
+                to_date(from)
+            )));
+        }
+    };
     let settings = Settings {
         horizon_days: window,
         annual_discount: 0.0,
