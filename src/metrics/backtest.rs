@@ -203,15 +203,13 @@ pub fn backtest(
     // Forecasts per method: (visits, revenue) per customer, in `rows` order.
     let mut forecasts: Vec<Vec<(f64, f64)>> = Vec::new();
     for fitted in [&ours, &textbook] {
-        let f = inputs
-            .iter()
-            .map(|c| {
-                fitted
-                    .value(c, &settings)
-                    .map(|v| (v.predicted_visits, v.predicted_revenue))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        forecasts.push(f);
+        let values = fitted.values(&inputs, &settings)?;
+        forecasts.push(
+            values
+                .iter()
+                .map(|v| (v.predicted_visits, v.predicted_revenue))
+                .collect(),
+        );
     }
     forecasts.push(
         rows.iter()

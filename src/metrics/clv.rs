@@ -329,18 +329,27 @@ pub fn fit_with(inputs: &[CustomerInput], options: &Options) -> Result<Fitted, C
         max_starts: 2,
         ..btyd::FitOptions::default()
     };
-    let bgnbd = btyd::fit_bgnbd_with(&rfm, &fit_options)?;
     let cbs: Vec<Cbs> = sample()
         .map(|c| Cbs {
             rfm: c.rfm,
             litt: c.litt,
         })
         .collect();
-    let visits = btyd::select_visit_model(&cbs, options.model, Some(&bgnbd), &fit_options)?;
     let spend: Vec<Spend> = sample()
         .filter_map(|c| c.mean_spend.map(|mean| Spend { x: c.rfm.x, mean }))
         .collect();
-    let gamma_gamma = btyd::fit_gamma_gamma(&spend).ok();
+    // The spend model on a second thread, while the visit models are fitted.
+    let (visits, gamma_gamma) = std::thread::scope(|scope| {
+        let gamma_gamma = scope.spawn(|| btyd::fit_gamma_gamma(&spend).ok());
+        let visits = btyd::select_visit_model(&cbs, options.model, &fit_options);
+        (visits, gamma_gamma.join().ok().flatten())
+    });
+    let mut visits = visits?;
+    // BG/NBD, for comparison, whether or not it was a candidate.
+    let bgnbd = match visits.bgnbd.take() {
+        Some(f) => f,
+        None => btyd::fit_bgnbd_with(&rfm, &fit_options)?,
+    };
     let population_spend = match gamma_gamma.as_ref().map(|f| f.params.expected_spend()) {
         Some(Ok(s)) => s,
         // No usable spend model: the plain mean spend per visit.
@@ -372,6 +381,48 @@ pub fn fit_with(inputs: &[CustomerInput], options: &Options) -> Result<Fitted, C
 }
 
 impl Fitted {
+    /// Values every customer over the settings' horizon, in `inputs` order, on all cores.
+    pub fn values(
+        &self,
+        inputs: &[CustomerInput],
+        settings: &Settings,
+    ) -> Result<Vec<CustomerValue>, ClvError> {
+        let all: Vec<&CustomerInput> = inputs.iter().collect();
+        self.values_of(&all, settings)
+    }
+
+    /// [`Fitted::values`] of some customers.
+    fn values_of(
+        &self,
+        inputs: &[&CustomerInput],
+        settings: &Settings,
+    ) -> Result<Vec<CustomerValue>, ClvError> {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = inputs.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = inputs
+                .chunks(chunk)
+                .map(|part| {
+                    scope.spawn(move || {
+                        part.iter()
+                            .map(|c| self.value(c, settings))
+                            .collect::<Result<Vec<_>, _>>()
+                    })
+                })
+                .collect();
+            let mut out = Vec::with_capacity(inputs.len());
+            for part in parts {
+                let values = part
+                    .join()
+                    .map_err(|_| ClvError::FitFailed("a valuation thread stopped".into()))??;
+                out.extend(values);
+            }
+            Ok(out)
+        })
+    }
+
     /// Values one customer over the settings' horizon.
     pub fn value(&self, c: &CustomerInput, settings: &Settings) -> Result<CustomerValue, ClvError> {
         let horizon = settings.horizon_days / DAYS_PER_WEEK;
@@ -473,15 +524,18 @@ impl Fitted {
             .iter()
             .filter(|c| c.status == Status::Active && c.visits_12m >= REGULAR_VISITS_12M)
             .collect();
-        let mut worth = 0.0;
-        for c in &regulars {
-            worth += self.value(c, &ten_years)?.clv;
-        }
+        let worth: f64 = self
+            .values_of(&regulars, &ten_years)?
+            .iter()
+            .map(|v| v.clv)
+            .sum();
         let value_of = |status: Status| -> Result<f64, ClvError> {
-            let mut total = 0.0;
-            for c in inputs.iter().filter(|c| c.status == status) {
-                total += self.value(c, settings)?.value_if_retained;
-            }
+            let these: Vec<&CustomerInput> = inputs.iter().filter(|c| c.status == status).collect();
+            let total: f64 = self
+                .values_of(&these, settings)?
+                .iter()
+                .map(|v| v.value_if_retained)
+                .sum();
             Ok(total + 0.0)
         };
         Ok(Headline {
@@ -517,10 +571,7 @@ pub fn lifetime_values_with(
     options: &Options,
 ) -> Result<Values, ClvError> {
     let fitted = fit_with(inputs, options)?;
-    let customers = inputs
-        .iter()
-        .map(|c| fitted.value(c, settings))
-        .collect::<Result<Vec<_>, _>>()?;
+    let customers = fitted.values(inputs, settings)?;
     let headline = fitted.headline(inputs, settings)?;
     Ok(Values {
         model: fitted.model,
@@ -767,9 +818,9 @@ pub fn learn_corrections(
         annual_discount: 0.0,
         margin: 1.0,
     };
+    let values = fitted.values(&inputs, &settings)?;
     let mut groups: Vec<(Factor, Moments, Moments)> = Vec::new();
-    for (c, visits, revenue) in &rows {
-        let v = fitted.value(c, &settings)?;
+    for ((c, visits, revenue), v) in rows.iter().zip(&values) {
         let (measured_visits, measured_spend) = measured(c, v.p_alive, v.expected_spend);
         let flag = flag_of(c);
         let i = match groups.iter().position(|g| g.0.flag == flag) {

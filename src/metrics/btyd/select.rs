@@ -13,9 +13,8 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    BgNbd, Cbs, ClvError, Cnbd, Fit, FitOptions, MAX_K, Rfm, fit_bgnbd_with, fit_cnbd_best_k,
-};
+use super::cnbd::{fit_cnbd, fit_cnbd_best_k_from, fit_cnbd_from};
+use super::{BgNbd, Cbs, ClvError, Cnbd, Fit, FitOptions, MAX_K, Rfm, fit_bgnbd_with};
 
 /// Which visit model to use (`--model`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -93,6 +92,9 @@ pub struct Selection {
     /// Why this model, in words.
     pub reason: String,
     pub candidates: Vec<Candidate>,
+    /// BG/NBD's own fit, when it was one of the candidates.
+    #[serde(skip)]
+    pub bgnbd: Option<Fit<BgNbd>>,
 }
 
 fn candidate(fit: &Fit<Cnbd>, n: f64) -> Candidate {
@@ -109,47 +111,95 @@ fn candidate(fit: &Fit<Cnbd>, n: f64) -> Candidate {
     }
 }
 
+/// Customers the candidates are compared on; above this, on a systematic sample, and the
+/// winner is refitted on all of them (starting from its fit on the sample).
+pub const SEARCH_SAMPLE: usize = 3_000;
+
 /// Fits the requested model (or, for [`VisitModel::Auto`], every model and keeps the one with
-/// the lowest BIC) on `customers`; `bgnbd` is BG/NBD's fit on the same customers if the caller
-/// has it already. Fails only if no candidate can be fitted.
+/// the lowest BIC) on `customers`. The candidates are compared on at most [`SEARCH_SAMPLE`]
+/// customers; the MBG family is fitted on a second thread while BG/NBD and the BG family are
+/// fitted on this one. Fails only if no candidate can be fitted.
 pub fn select_visit_model(
     customers: &[Cbs],
     requested: VisitModel,
-    bgnbd: Option<&Fit<BgNbd>>,
+    opts: &FitOptions,
+) -> Result<Selection, ClvError> {
+    let stride = customers.len().div_ceil(SEARCH_SAMPLE).max(1);
+    if stride == 1 {
+        return search(customers, requested, opts);
+    }
+    let sample: Vec<Cbs> = customers.iter().step_by(stride).copied().collect();
+    let mut chosen = search(&sample, requested, opts)?;
+    let p = chosen.fit.params;
+    let refit = if p.k == 1 && !p.dropout_at_first {
+        let rfm: Vec<Rfm> = customers.iter().map(|c| c.rfm).collect();
+        let f = fit_bgnbd_with(&rfm, opts)?;
+        chosen.bgnbd = Some(f.clone());
+        as_member(f)
+    } else {
+        chosen.bgnbd = None;
+        match fit_cnbd_from(customers, p.k, p.dropout_at_first, opts, Some(&p)) {
+            Ok(f) if f.converged => f,
+            _ => fit_cnbd(customers, p.k, p.dropout_at_first, opts)?,
+        }
+    };
+    chosen.fit = refit;
+    chosen.reason = format!(
+        "{} (compared on every {} of the {} customers, then fitted on all)",
+        chosen.reason,
+        ordinal(stride),
+        customers.len()
+    );
+    Ok(chosen)
+}
+
+/// "2nd", "3rd", "4th".
+fn ordinal(n: usize) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
+
+/// [`select_visit_model`] on all of `customers`.
+fn search(
+    customers: &[Cbs],
+    requested: VisitModel,
     opts: &FitOptions,
 ) -> Result<Selection, ClvError> {
     let n = customers.len() as f64;
+    let with_bg = requested != VisitModel::Mbgcnbd;
+    let with_bg_family = matches!(requested, VisitModel::Auto | VisitModel::Bgcnbd);
+    let with_mbg = matches!(requested, VisitModel::Auto | VisitModel::Mbgcnbd);
+    let (bgnbd, bg_family, mbg_family) = std::thread::scope(|scope| {
+        let mbg = with_mbg
+            .then(|| scope.spawn(|| fit_cnbd_best_k_from(customers, true, MAX_K, opts, None)));
+        let bgnbd = with_bg.then(|| {
+            let rfm: Vec<Rfm> = customers.iter().map(|c| c.rfm).collect();
+            fit_bgnbd_with(&rfm, opts)
+        });
+        // BG/NBD as a member of the class is the BG family's k = 1.
+        let k1 = bgnbd
+            .as_ref()
+            .and_then(|r| r.as_ref().ok())
+            .map(|f| as_member(f.clone()));
+        let bg_family = with_bg_family
+            .then(|| fit_cnbd_best_k_from(customers, false, MAX_K, opts, k1).map(|(f, _)| f));
+        let mbg_family = mbg.map(|h| {
+            h.join()
+                .unwrap_or_else(|_| Err(ClvError::FitFailed("the MBG fit stopped".into())))
+                .map(|(f, _)| f)
+        });
+        (bgnbd, bg_family, mbg_family)
+    });
     let mut fits: Vec<Fit<Cnbd>> = Vec::new();
     let mut first_err = None;
-    let families: &[Option<bool>] = match requested {
-        VisitModel::Auto => &[None, Some(false), Some(true)],
-        VisitModel::Bgnbd => &[None],
-        VisitModel::Bgcnbd => &[Some(false)],
-        VisitModel::Mbgcnbd => &[Some(true)],
-    };
-    for family in families {
-        let fit = match family {
-            None => {
-                let fitted = match bgnbd {
-                    Some(f) => Ok(f.clone()),
-                    None => {
-                        let rfm: Vec<Rfm> = customers.iter().map(|c| c.rfm).collect();
-                        fit_bgnbd_with(&rfm, opts)
-                    }
-                };
-                fitted.map(|f| Fit {
-                    params: Cnbd::from_bgnbd(&f.params),
-                    log_likelihood: f.log_likelihood,
-                    iterations: f.iterations,
-                    evaluations: f.evaluations,
-                    gradient_norm: f.gradient_norm,
-                    converged: f.converged,
-                    starts: f.starts,
-                    message: f.message,
-                })
-            }
-            Some(mbg) => fit_cnbd_best_k(customers, *mbg, MAX_K, opts).map(|(f, _)| f),
-        };
+    let bg_member = bgnbd.clone().map(|r| r.map(as_member));
+    for fit in [bg_member, bg_family, mbg_family].into_iter().flatten() {
         match fit {
             // BG/CNBD-1 is BG/NBD again: keep one of them.
             Ok(f) if fits.iter().any(|g| g.params.name() == f.params.name()) => {}
@@ -179,7 +229,22 @@ pub fn select_visit_model(
         requested,
         reason,
         candidates,
+        bgnbd: bgnbd.and_then(Result::ok),
     })
+}
+
+/// A BG/NBD fit as the `k = 1`, BG member of the (M)BG/CNBD-k class.
+fn as_member(f: Fit<BgNbd>) -> Fit<Cnbd> {
+    Fit {
+        params: Cnbd::from_bgnbd(&f.params),
+        log_likelihood: f.log_likelihood,
+        iterations: f.iterations,
+        evaluations: f.evaluations,
+        gradient_norm: f.gradient_norm,
+        converged: f.converged,
+        starts: f.starts,
+        message: f.message,
+    }
 }
 
 fn reason(name: &str, requested: VisitModel, candidates: &[Candidate]) -> String {
