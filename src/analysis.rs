@@ -130,11 +130,25 @@ impl Analysis {
             }
         }
         let valuation = needs.value.then(|| {
-            if !purchases.has_amounts() {
-                return Valuation::Unavailable(NO_AMOUNTS.to_string());
-            }
             let modelled: Vec<CustomerInput> = inputs[0].iter().flatten().cloned().collect();
-            match clv::fit(&modelled) {
+            let model = config.value.model;
+            // How much the rules' flags change a customer's future, learned from what
+            // flagged customers did after an earlier date; none when it cannot be.
+            let corrections = clv::learn_corrections(
+                &purchases,
+                as_of,
+                config.dedupe,
+                &config.rules,
+                headline_days,
+                model,
+            )
+            .unwrap_or_else(|e| clv::Corrections::none(format!("no corrections learned: {e}")));
+            let options = clv::Options {
+                model,
+                corrections,
+                ..clv::Options::default()
+            };
+            match clv::fit_with(&modelled, &options) {
                 Ok(fitted) => Valuation::Fitted(Box::new(fitted)),
                 Err(e) => Valuation::Unavailable(format!(
                     "the lifetime-value model could not be fitted: {e}"
@@ -193,6 +207,7 @@ impl Analysis {
                 }
                 None
             }
+            Some(Valuation::Fitted(_)) if !self.purchases.has_amounts() => None,
             Some(Valuation::Fitted(fitted)) => {
                 warnings.extend(model_caveats(fitted));
                 self.value_figures(fitted)
@@ -264,10 +279,10 @@ impl Analysis {
             value_lost: lost + 0.0,
             value_at_risk: at_risk + 0.0,
             model: match m.gamma_gamma {
-                Some(_) => "BG/NBD + Gamma-Gamma".to_string(),
-                None => "BG/NBD".to_string(),
+                Some(_) => format!("{} + Gamma-Gamma", m.visits.name),
+                None => m.visits.name.clone(),
             },
-            converged: m.bgnbd.converged && m.gamma_gamma.as_ref().is_none_or(|g| g.converged),
+            converged: m.visits.fit.converged && m.gamma_gamma.as_ref().is_none_or(|g| g.converged),
         })
     }
 
@@ -308,13 +323,25 @@ impl Analysis {
     /// in verdict order; `None` for a customer the model cannot value.
     pub fn values(&self, settings: &Settings) -> Vec<Option<CustomerValue>> {
         let inputs = self.inputs(settings.horizon_days);
-        match self.fitted() {
-            Some(f) => inputs
-                .iter()
-                .map(|c| c.as_ref().and_then(|c| f.value(c, settings).ok()))
-                .collect(),
-            None => vec![None; self.verdicts.len()],
-        }
+        let Some(f) = self.fitted() else {
+            return vec![None; self.verdicts.len()];
+        };
+        let value = |c: &Option<CustomerInput>| c.as_ref().and_then(|c| f.value(c, settings).ok());
+        // On all cores: a large export has many customers to value.
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .clamp(1, 8);
+        let chunk = inputs.len().div_ceil(threads).max(1);
+        std::thread::scope(|scope| {
+            let parts: Vec<_> = inputs
+                .chunks(chunk)
+                .map(|part| scope.spawn(move || part.iter().map(value).collect::<Vec<_>>()))
+                .collect();
+            parts
+                .into_iter()
+                .flat_map(|p| p.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
     }
 
     pub fn customer_id(&self, code: u32) -> &str {
@@ -427,7 +454,9 @@ impl Analysis {
                 verdict: v,
                 store: Self::name(&self.purchases.stores, v.main_store),
                 employee: Self::name(&self.purchases.employees, v.main_employee),
-                value_at_stake: value.map_or(0.0, |v| v.value_if_retained),
+                value_at_stake: value.as_ref().map_or(0.0, |v| v.value_if_retained),
+                p_alive: value.as_ref().map(|v| v.p_alive),
+                overdue_since: value.as_ref().and_then(|v| v.overdue_since),
                 kept: kept
                     .values
                     .get(&v.customer)
@@ -548,22 +577,24 @@ pub const CONTACT_STAKE: Settings = Settings {
 fn model_caveats(fitted: &Fitted) -> Vec<String> {
     let m = &fitted.model;
     let mut out = Vec::new();
-    if !m.bgnbd.converged {
-        let p = &m.bgnbd.params;
+    let visits = &m.visits;
+    if !visits.fit.converged {
+        let p = &visits.fit.params;
         out.push(if p.a > 1e3 || p.b > 1e3 {
             format!(
-                "the visit model (BG/NBD) did not converge: its drop-out parameters grew without \
+                "the visit model ({}) did not converge: its drop-out parameters grew without \
                  bound (a = {}, b = {}), that is, these customers show almost no drop-out in the \
                  model's sense; the value figures use the parameters where the fit stopped, so \
                  read them as rough",
+                visits.name,
                 sig(p.a),
                 sig(p.b)
             )
         } else {
             format!(
-                "the visit model (BG/NBD) did not converge after {} iterations: the value \
-                 figures use the best parameters found, so read them as rough",
-                m.bgnbd.iterations
+                "the visit model ({}) did not converge after {} iterations: the value figures \
+                 use the best parameters found, so read them as rough",
+                visits.name, visits.fit.iterations
             )
         });
     }

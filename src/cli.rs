@@ -191,6 +191,11 @@ pub struct ValueArgs {
     /// config's value.margin]
     #[arg(long, value_name = "SHARE", value_parser = parse_margin, help_heading = "Value")]
     pub margin: Option<f64>,
+    /// Visit model: auto (chosen on the data: BG/NBD, or BG/CNBD-k or MBG/CNBD-k for
+    /// customers who come back on a rhythm), bgnbd, bgcnbd or mbgcnbd [default: auto, or
+    /// the config's value.model]
+    #[arg(long, value_name = "MODEL", help_heading = "Value")]
+    pub model: Option<crate::metrics::btyd::VisitModel>,
 }
 
 pub fn parse_discount(text: &str) -> Result<f64, String> {
@@ -294,6 +299,7 @@ pub fn resolve(
             .and_then(|v| v.discount)
             .unwrap_or(file.value.discount),
         margin: value.and_then(|v| v.margin).unwrap_or(file.value.margin),
+        model: value.and_then(|v| v.model).unwrap_or(file.value.model),
     };
     Ok(Config {
         purchases: Input {

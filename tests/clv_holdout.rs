@@ -1,18 +1,19 @@
 //! Does the lifetime-value model predict? Fit on purchases up to a cut-off, predict each
 //! customer's revenue over the following weeks, and compare with what they really
 //! spent (issue #5). Per-customer mean absolute error of:
-//! - churn: BG/NBD + Gamma-Gamma corrected by the defection rules,
-//! - plain: the same models without the rules' corrections,
+//! - churn: the visit model chosen on the data + Gamma-Gamma, corrected by the defection
+//!   rules with factors learned from the history before the cut-off,
+//! - plain: BG/NBD + Gamma-Gamma without corrections,
 //! - naive: the same revenue per week as in their last 12 months before the cut-off.
 
+mod real_data;
+
 use std::collections::HashMap;
-use std::io::Write;
-use std::path::Path;
 
 use churn::history;
-use churn::load::{self, ReadOptions, Role};
-use churn::metrics::clv::{self, CustomerInput, Settings};
-use churn::normalize::{self, Day, Purchases, ValueOptions, date::to_day};
+use churn::metrics::btyd::VisitModel;
+use churn::metrics::clv::{self, Corrections, CustomerInput, Options, Settings};
+use churn::normalize::{Day, Purchases, date::to_day};
 use churn::rules::{self, RuleConfig};
 use churn::sample::{self, SampleConfig};
 
@@ -25,11 +26,6 @@ struct Errors {
     corrected: usize,
     corrected_churn: f64,
     corrected_plain: f64,
-}
-
-fn load(path: &Path) -> Purchases {
-    let table = load::open_table(path, &ReadOptions::default(), &Role::PURCHASE).unwrap();
-    normalize::normalize_purchases(table, &ValueOptions::default()).unwrap()
 }
 
 /// Fits at `cutoff`, predicts `weeks` ahead, and measures against the purchases after.
@@ -48,24 +44,35 @@ fn holdout(purchases: &Purchases, cutoff: Day, weeks: f64) -> Errors {
     });
     let rows: Vec<(CustomerInput, f64)> = rows.into_iter().flatten().collect();
     let inputs: Vec<CustomerInput> = rows.iter().map(|(c, _)| c.clone()).collect();
-    let plain_inputs: Vec<CustomerInput> = inputs
-        .iter()
-        .map(|c| CustomerInput {
-            rule: None,
-            measure: None,
-            seasonal: false,
-            season_factor: None,
-            recent_spend: None,
-            ..c.clone()
-        })
-        .collect();
     let settings = Settings {
         horizon_days: weeks * 7.0,
         annual_discount: 0.0,
         margin: 1.0,
     };
-    let ours = clv::lifetime_values(&inputs, &settings).unwrap();
-    let plain = clv::lifetime_values(&plain_inputs, &settings).unwrap();
+    let learned = clv::learn_corrections(
+        purchases,
+        cutoff,
+        false,
+        &config,
+        weeks * 7.0,
+        VisitModel::Auto,
+    )
+    .unwrap();
+    let options = Options {
+        model: VisitModel::Auto,
+        corrections: learned,
+        ..Options::default()
+    };
+    let ours = clv::lifetime_values_with(&inputs, &settings, &options).unwrap();
+    let textbook = Options {
+        model: VisitModel::Bgnbd,
+        corrections: Corrections::none("the textbook model"),
+        ..Options::default()
+    };
+    let plain = clv::lifetime_values_with(&inputs, &settings, &textbook).unwrap();
+    if std::env::var_os("CHURN_CLV_VERBOSE").is_some() {
+        eprintln!("{:#?}", ours.model.corrections);
+    }
     let mut e = Errors {
         churn: 0.0,
         plain: 0.0,
@@ -121,7 +128,7 @@ fn holdout(purchases: &Purchases, cutoff: Day, weeks: f64) -> Errors {
 }
 
 #[test]
-fn on_generated_data_the_rules_make_predictions_better() {
+fn on_generated_data_learned_corrections_cost_little() {
     let cfg = SampleConfig {
         customers: 2000,
         seed: 5,
@@ -133,24 +140,21 @@ fn on_generated_data_the_rules_make_predictions_better() {
     let mut bytes = Vec::new();
     sample::write_purchases(&data.lines, &mut bytes).unwrap();
     std::fs::write(&path, bytes).unwrap();
-    let purchases = load(&path);
+    let purchases = real_data::load(&path);
     // Fit up to 26 weeks before the end, predict those 26 weeks.
     let cutoff = to_day(cfg.as_of) - 182;
     let e = holdout(&purchases, cutoff, 26.0);
-    // Overall, and clearly where the rules know something: the other customers' futures
-    // (changes planted after the cut-off) are unknowable to any model.
+    // The generator plants its defections shortly before its end: customers the rules
+    // flagged a year before the end did what the model said, so the data's own history
+    // gives the rules little weight (taken at face value, as before, they gained 3% here;
+    // on the real data sets neither way was better throughout). Learning may cost a
+    // little, never much.
+    assert!(e.corrected > 200, "{}", e.corrected);
     assert!(
-        e.churn < 0.97 * e.plain,
+        e.churn < 1.02 * e.plain,
         "churn {} vs plain {}",
         e.churn,
         e.plain
-    );
-    assert!(e.corrected > 200, "{}", e.corrected);
-    assert!(
-        e.corrected_churn < 0.85 * e.corrected_plain,
-        "corrected customers: churn {} vs plain {}",
-        e.corrected_churn,
-        e.corrected_plain
     );
     assert!(e.churn < e.naive, "churn {} vs naive {}", e.churn, e.naive);
 }
@@ -158,24 +162,8 @@ fn on_generated_data_the_rules_make_predictions_better() {
 #[test]
 fn on_cdnow_the_model_predicts_the_holdout_as_published() {
     // CDNOW: calibration to 1997-09-30, holdout the next 39 weeks (Fader, Hardie & Lee
-    // 2005). Written as a purchase CSV so it goes through churn's own loader.
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/testdata/cdnow/CDNOW_sample.txt"
-    ))
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("cdnow.csv");
-    let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
-    writeln!(out, "customer_id,date,amount").unwrap();
-    for line in text.lines() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() == 5 {
-            writeln!(out, "{},{},{}", f[0], f[2], f[4]).unwrap();
-        }
-    }
-    drop(out);
-    let purchases = load(&path);
+    // 2005), through churn's own loader.
+    let purchases = real_data::cdnow();
     let cutoff = to_day(chrono::NaiveDate::from_ymd_opt(1997, 9, 30).unwrap());
     let e = holdout(&purchases, cutoff, 39.0);
     assert_eq!(e.customers, 2357);

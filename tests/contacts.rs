@@ -68,7 +68,7 @@ fn the_call_sheet_lists_flagged_customers_not_yet_heard_from() {
     let (header, rows) = csv_rows(&out);
     assert_eq!(
         header.join(","),
-        "customer_id,status,rule,evidence,change_since,last_visit,store,employee,value_at_stake,phone,email"
+        "customer_id,status,rule,evidence,change_since,last_visit,store,employee,value_at_stake,p_alive,overdue_since,phone,email"
     );
     assert!(rows.len() > 10, "{}", rows.len());
     let value = |r: &Vec<String>| r[8].parse::<f64>().unwrap();
@@ -80,9 +80,9 @@ fn the_call_sheet_lists_flagged_customers_not_yet_heard_from() {
     }
     for r in &rows {
         assert!(r[1] == "at_risk" || r[1] == "defected", "{r:?}");
-        assert_eq!(r[9], format!("070-{}", &r[0][1..]));
+        assert_eq!(r[11], format!("070-{}", &r[0][1..]));
         assert_eq!(
-            r[10],
+            r[12],
             format!("{}@example.com", r[0].to_lowercase()),
             "latest non-empty e-mail"
         );

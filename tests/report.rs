@@ -101,7 +101,7 @@ fn html_report_is_one_self_contained_page_with_every_section_in_order() {
     ));
     assert!(html.contains("<span class=\"nw\">▼ -2</span> <span class=\"verdict\">better</span>"));
     assert!(html.contains("the change since <span class=\"nw\">2026-09-30,</span>"));
-    assert!(html.contains("4,289.45 <span class=\"period\">over 10 years</span>"));
+    assert!(html.contains("3,603.67 <span class=\"period\">over 10 years</span>"));
     // The value model's assumptions, said once below the cards.
     assert_eq!(
         html.matches("discounted 10% a year, in revenue; BG/NBD")

@@ -2,6 +2,7 @@
 //! its `run`: glue only (config in, one [`crate::analysis::Analysis`], render out).
 //! Nothing below this layer imports it.
 
+pub mod backtest;
 pub mod clv;
 pub mod completions;
 pub mod contacts;
@@ -46,6 +47,8 @@ pub enum Command {
     Rate(Box<rate::RateArgs>),
     /// Lifetime value: what each customer is worth, historically and over a horizon
     Clv(Box<clv::ClvArgs>),
+    /// Check the value forecasts on your own data: calibrate to --as-of, compare with what happened
+    Backtest(Box<backtest::BacktestArgs>),
     /// Why defectors leave: feedback reasons ranked by the value lost
     Reasons(Box<reasons::ReasonsArgs>),
     /// Whom to call now: at-risk and recently defected customers not yet heard from
@@ -74,6 +77,7 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
         Command::Scan(args) => scan::run(args, quiet),
         Command::Rate(args) => done(rate::run(args, quiet)),
         Command::Clv(args) => done(clv::run(args, quiet)),
+        Command::Backtest(args) => done(backtest::run(args, quiet)),
         Command::Reasons(args) => done(reasons::run(args, quiet)),
         Command::Contacts(args) => done(contacts::run(args, quiet)),
         Command::Report(args) => report::run(args, quiet),

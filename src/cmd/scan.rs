@@ -3,8 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::analysis::{Analysis, CONTACT_STAKE, Needs};
+use crate::analysis::{Analysis, CONTACT_STAKE, HEADLINE_YEARS, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs, parse_rate};
+use crate::metrics::clv::DAYS_PER_YEAR;
 use crate::report::changes::ChangesReport;
 use crate::report::{self, Format, ScanReport};
 
@@ -36,9 +37,10 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         .output
         .resolve("scan", Format::Table, &report::TABULAR)?;
     let config = cli::resolve(&args.input, Some(&args.feedback), Some(&args.value), quiet)?;
-    // The value figures belong to the summary; CSV has none, so it does not pay for them.
+    // The value model gives the summary's value figures and each customer's P(alive) and
+    // next visit.
     let needs = Needs {
-        value: output.format != Format::Csv || args.changes,
+        value: true,
         horizons: if args.changes {
             vec![CONTACT_STAKE.horizon_days]
         } else {
@@ -55,10 +57,12 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         output.render(&report, args.limit)?;
         return Ok(super::alert(rate, args.fail_above, quiet));
     }
+    let values = analysis.values(&analysis.settings(HEADLINE_YEARS * DAYS_PER_YEAR));
     let mut scan = ScanReport::new(
         analysis.summary.clone(),
         &analysis.purchases,
         &analysis.verdicts,
+        &values,
     );
     if analysis.feedback.is_some() {
         scan.attach_feedback(&analysis.latest_feedback());

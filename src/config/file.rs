@@ -68,6 +68,8 @@ pub struct ValueConfig {
     pub discount: f64,
     /// Share of revenue that is profit (1 = value in revenue).
     pub margin: f64,
+    /// The visit model: `auto` (chosen on the data), `bgnbd`, `bgcnbd` or `mbgcnbd`.
+    pub model: crate::metrics::btyd::VisitModel,
 }
 
 impl Default for ValueConfig {
@@ -75,6 +77,7 @@ impl Default for ValueConfig {
         ValueConfig {
             discount: 0.10,
             margin: 1.0,
+            model: crate::metrics::btyd::VisitModel::Auto,
         }
     }
 }

@@ -34,6 +34,8 @@ pub struct ValueSettings {
     pub annual_discount: f64,
     /// Share of revenue that is profit (1 = value in revenue).
     pub margin: f64,
+    /// The visit model (`--model`).
+    pub model: crate::metrics::btyd::VisitModel,
 }
 
 impl Default for ValueSettings {
@@ -42,6 +44,7 @@ impl Default for ValueSettings {
         ValueSettings {
             annual_discount: v.discount,
             margin: v.margin,
+            model: v.model,
         }
     }
 }

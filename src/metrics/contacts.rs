@@ -23,6 +23,10 @@ pub struct Contact {
     pub employee: Option<String>,
     /// Their expected revenue over the next year if they keep coming as before.
     pub value_at_stake: f64,
+    /// The value model's probability that they are still a customer.
+    pub p_alive: Option<f64>,
+    /// When an expected visit passed without them.
+    pub overdue_since: Option<chrono::NaiveDate>,
     /// Latest values of the `--keep-cols` columns, in their order.
     pub kept: Vec<String>,
 }
@@ -34,6 +38,8 @@ pub struct Candidate<'a> {
     pub store: Option<String>,
     pub employee: Option<String>,
     pub value_at_stake: f64,
+    pub p_alive: Option<f64>,
+    pub overdue_since: Option<chrono::NaiveDate>,
     pub kept: Vec<String>,
 }
 
@@ -78,6 +84,8 @@ pub fn select<'a>(
             store: c.store,
             employee: c.employee,
             value_at_stake: c.value_at_stake,
+            p_alive: c.p_alive,
+            overdue_since: c.overdue_since,
             kept: c.kept,
         });
     }

@@ -1,5 +1,6 @@
 //! Metrics: figures computed from the rules' verdicts. Pure: typed results, no output.
 
+pub mod backtest;
 pub mod btyd;
 pub mod changes;
 pub mod clv;

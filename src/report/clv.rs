@@ -90,7 +90,6 @@ impl ClvReport {
     /// The shared summary's figures, then the model, as (label, text) lines.
     pub fn summary_lines(&self) -> Vec<(&'static str, String)> {
         let s = &self.settings;
-        let bg = &self.model.bgnbd;
         let mut lines = vec![("as of", self.as_of.to_string())];
         lines.extend(super::summary::figure_lines(&self.summary));
         lines.push((
@@ -102,19 +101,65 @@ impl ClvReport {
                 s.margin * 100.0
             ),
         ));
+        let v = &self.model.visits;
+        let p = &v.fit.params;
         lines.push((
             "visit model",
             format!(
-                "BG/NBD r={:.3} alpha={:.3} a={:.3} b={:.3} (weeks), log-likelihood {:.1}, {} after {} iterations, {} customers",
-                bg.params.r,
-                bg.params.alpha,
-                bg.params.a,
-                bg.params.b,
-                bg.log_likelihood,
-                if bg.converged { "converged" } else { "NOT converged" },
-                bg.iterations,
+                "{}: {} (k={} r={:.3} alpha={:.3} a={:.3} b={:.3}, weeks; log-likelihood {:.1}, {} \
+                 after {} iterations, {} customers)",
+                v.name,
+                v.reason,
+                p.k,
+                p.r,
+                p.alpha,
+                p.a,
+                p.b,
+                v.fit.log_likelihood,
+                if v.fit.converged {
+                    "converged"
+                } else {
+                    "NOT converged"
+                },
+                v.fit.iterations,
                 count(self.model.customers as u64)
             ),
+        ));
+        let c = &self.model.corrections;
+        lines.push((
+            "corrections",
+            match (&c.learning, c.factors.is_empty()) {
+                (Some(l), false) => {
+                    let factors: Vec<String> = c
+                        .factors
+                        .iter()
+                        .map(|f| {
+                            format!(
+                                "{} visits ×{:.2}{} ({} customers)",
+                                f.flag,
+                                f.visits,
+                                if f.strength != 0.0 {
+                                    format!(" {:+.2}×measured change", f.strength)
+                                } else {
+                                    String::new()
+                                },
+                                count(f.customers as u64)
+                            )
+                        })
+                        .collect();
+                    format!(
+                        "learned from what {} customers judged on {} did until {}: {}",
+                        count(l.customers as u64),
+                        l.judged_at,
+                        l.until,
+                        factors.join("; ")
+                    )
+                }
+                _ => c
+                    .note
+                    .clone()
+                    .unwrap_or_else(|| "none: nothing to learn them from".to_string()),
+            },
         ));
         lines.push((
             "spend model",
@@ -138,12 +183,15 @@ impl ClvReport {
 }
 
 /// CSV column order.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 16] = [
     "customer_id",
     "historical_revenue",
     "predicted_visits",
     "predicted_revenue",
     "p_alive",
+    "p_no_visit",
+    "next_visit",
+    "overdue_since",
     "clv",
     "status",
     "expected_spend",
@@ -164,6 +212,11 @@ pub fn csv(report: &ClvReport, w: &mut dyn Write) -> io::Result<()> {
             plain(c.value.predicted_visits, 3),
             super::csv::money(&report.summary, c.value.predicted_revenue),
             plain(c.value.p_alive, 4),
+            plain(c.value.p_no_visit, 4),
+            c.value.next_visit.map_or(String::new(), |d| d.to_string()),
+            c.value
+                .overdue_since
+                .map_or(String::new(), |d| d.to_string()),
             super::csv::money(&report.summary, c.value.clv),
             c.status.as_str().to_string(),
             super::csv::money(&report.summary, c.value.expected_spend),

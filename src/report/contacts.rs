@@ -57,7 +57,7 @@ fn intro(report: &ContactsReport) -> String {
 }
 
 /// Column order of the call sheet; the `--keep-cols` columns follow.
-pub const COLUMNS: [&str; 9] = [
+pub const COLUMNS: [&str; 11] = [
     "customer_id",
     "status",
     "rule",
@@ -67,6 +67,8 @@ pub const COLUMNS: [&str; 9] = [
     "store",
     "employee",
     "value_at_stake",
+    "p_alive",
+    "overdue_since",
 ];
 
 pub fn csv(report: &ContactsReport, w: &mut dyn Write) -> io::Result<()> {
@@ -85,6 +87,8 @@ pub fn csv(report: &ContactsReport, w: &mut dyn Write) -> io::Result<()> {
             c.store.clone().unwrap_or_default(),
             c.employee.clone().unwrap_or_default(),
             super::csv::money(&report.summary, c.value_at_stake),
+            c.p_alive.map_or(String::new(), |p| super::csv::plain(p, 4)),
+            c.overdue_since.map_or(String::new(), |d| d.to_string()),
         ];
         row.extend(c.kept.iter().cloned());
         out.write_record(&row)?;

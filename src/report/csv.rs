@@ -31,6 +31,10 @@ pub fn scan_columns(report: &ScanReport) -> Vec<&'static str> {
         "usual_gap_days",
         "days_since_last_visit",
         "change_since",
+        "p_alive",
+        "p_no_visit",
+        "next_visit",
+        "overdue_since",
     ]);
     if report.has_feedback {
         cols.extend(["feedback_reason", "feedback_date"]);
@@ -73,6 +77,10 @@ pub fn scan(report: &ScanReport, w: &mut dyn Write) -> io::Result<()> {
             num(c.usual_gap_days, 1),
             c.days_since_last_visit.to_string(),
             c.change_since.map_or(String::new(), |d| d.to_string()),
+            num(c.p_alive, 4),
+            num(c.p_no_visit, 4),
+            c.next_visit.map_or(String::new(), |d| d.to_string()),
+            c.overdue_since.map_or(String::new(), |d| d.to_string()),
         ]);
         if report.has_feedback {
             let f = c.feedback.as_ref();

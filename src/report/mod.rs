@@ -2,6 +2,7 @@
 //! is a small renderer writing to any `io::Write`. Output goes to standard output or,
 //! with `-o FILE`, to a file written whole or not at all.
 
+pub mod backtest;
 pub mod changes;
 pub mod clv;
 pub mod contacts;

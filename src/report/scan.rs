@@ -33,6 +33,14 @@ pub struct CustomerRow {
     pub days_since_last_visit: i32,
     /// When the change behind the status began, as far as the rule can tell.
     pub change_since: Option<NaiveDate>,
+    /// The value model's probability that they are still a customer.
+    pub p_alive: Option<f64>,
+    /// ...and that they make no visit in the next 30 days.
+    pub p_no_visit: Option<f64>,
+    /// When their next visit is due, by their own rhythm, if they are still a customer.
+    pub next_visit: Option<NaiveDate>,
+    /// When an expected visit passed without them.
+    pub overdue_since: Option<NaiveDate>,
     /// Their latest feedback (with `--feedback`): reason and date.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub feedback: Option<LatestFeedback>,
@@ -67,15 +75,23 @@ pub const SCHEMA_VERSION: u32 = 2;
 impl ScanReport {
     /// Rows sorted by status (defected, at risk, active), then yearly value at stake
     /// (highest first), then customer id.
-    pub fn new(summary: Summary, purchases: &Purchases, verdicts: &[Verdict]) -> ScanReport {
+    /// `values` are the value model's, per verdict (empty without one).
+    pub fn new(
+        summary: Summary,
+        purchases: &Purchases,
+        verdicts: &[Verdict],
+        values: &[Option<crate::metrics::clv::CustomerValue>],
+    ) -> ScanReport {
         let name = |dict: &Option<crate::normalize::Dictionary>, code: Option<u32>| {
             dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
         };
         let mut customers: Vec<CustomerRow> = verdicts
             .iter()
-            .map(|v| {
+            .enumerate()
+            .map(|(i, v)| {
                 let j = &v.judgement;
                 let f = &j.figures;
+                let value = values.get(i).and_then(Option::as_ref);
                 CustomerRow {
                     customer_id: purchases.customers.name(v.customer).to_string(),
                     status: j.status,
@@ -96,6 +112,10 @@ impl ScanReport {
                     usual_gap_days: f.usual_gap_days,
                     days_since_last_visit: f.days_since_last_visit,
                     change_since: j.since().map(to_date),
+                    p_alive: value.map(|v| v.p_alive),
+                    p_no_visit: value.map(|v| v.p_no_visit),
+                    next_visit: value.and_then(|v| v.next_visit),
+                    overdue_since: value.and_then(|v| v.overdue_since),
                     feedback: None,
                 }
             })
