@@ -7,19 +7,27 @@
 //! [`analysis::Analysis`] runs that flow once from a validated [`config::Config`]; every
 //! command renders parts of it, so a figure has one value whichever command shows it.
 
+// The library's API: the analysis builder, its config and result types, the generator of
+// sample data, and the daily-table SQL.
 pub mod analysis;
-pub mod cli;
-pub mod cmd;
 pub mod config;
+pub mod sample;
+pub mod sql;
+
+// The flow's stages, public so tests and benchmarks can drive one stage on its own (load a
+// file, group histories, judge a customer, fit a model); their items may change.
 pub mod history;
 pub mod load;
 pub mod metrics;
 pub mod normalize;
-pub mod report;
 pub mod rules;
-pub mod sample;
-pub mod sql;
-pub mod stats;
+
+// The command line and the output formats: internal, so the compiler finds their dead
+// code.
+pub(crate) mod cli;
+pub(crate) mod cmd;
+pub(crate) mod report;
+pub(crate) mod stats;
 
 pub use cmd::{Cli, run};
 

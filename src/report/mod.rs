@@ -24,7 +24,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use clap::ValueEnum;
 
-pub use scan::{CustomerRow, SCHEMA_VERSION, ScanReport};
+pub use scan::{SCHEMA_VERSION, ScanReport};
 
 /// Output formats. Each command writes some of them (see its `--help`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
