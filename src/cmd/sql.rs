@@ -16,11 +16,11 @@ use crate::sql::{self, DailyQuery, Dialect};
 #[derive(Debug, Args)]
 #[command(
     after_help = "Run the query where the lines live and export its result as CSV, then \
-`churn scan daily.csv` with the same column flags or config: the same statuses, rates and \
+`churn scan --daily daily.csv` with the same column flags or config: the same statuses, rates and \
 values as from the lines themselves. With DuckDB:\n  \
 churn sql --dialect duckdb --table \"'purchases.parquet'\" > daily.sql\n  \
 duckdb -c \"COPY ($(cat daily.sql)) TO 'daily.csv' (HEADER)\"\n  \
-churn scan daily.csv"
+churn scan --daily daily.csv"
 )]
 pub struct SqlArgs {
     /// The SQL engine that will run the query
