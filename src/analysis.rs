@@ -133,23 +133,37 @@ impl Analysis {
             let modelled: Vec<CustomerInput> = inputs[0].iter().flatten().cloned().collect();
             let model = config.value.model;
             // How much the rules' flags change a customer's future, learned from what
-            // flagged customers did after an earlier date; none when it cannot be.
-            let corrections = clv::learn_corrections(
-                &purchases,
-                as_of,
-                config.dedupe,
-                &config.rules,
-                headline_days,
-                model,
-            )
-            .unwrap_or_else(|e| clv::Corrections::none(format!("no corrections learned: {e}")));
-            let options = clv::Options {
-                model,
-                corrections,
-                ..clv::Options::default()
-            };
-            match clv::fit_with(&modelled, &options) {
-                Ok(fitted) => Valuation::Fitted(Box::new(fitted)),
+            // flagged customers did after an earlier date; none when it cannot be. The
+            // corrections only apply when valuing, so they are learned on a second thread
+            // while the model is fitted.
+            let (corrections, fitted) = std::thread::scope(|scope| {
+                let learned = scope.spawn(|| {
+                    clv::learn_corrections(
+                        &purchases,
+                        as_of,
+                        config.dedupe,
+                        &config.rules,
+                        headline_days,
+                        model,
+                    )
+                });
+                let options = clv::Options {
+                    model,
+                    ..clv::Options::default()
+                };
+                let fitted = clv::fit_with(&modelled, &options);
+                let learned = learned
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e));
+                (learned, fitted)
+            });
+            let corrections = corrections
+                .unwrap_or_else(|e| clv::Corrections::none(format!("no corrections learned: {e}")));
+            match fitted {
+                Ok(mut fitted) => {
+                    fitted.model.corrections = corrections;
+                    Valuation::Fitted(Box::new(fitted))
+                }
                 Err(e) => Valuation::Unavailable(format!(
                     "the lifetime-value model could not be fitted: {e}"
                 )),
@@ -322,20 +336,35 @@ impl Analysis {
     /// Each customer's value under `settings` (its horizon one of [`Needs::horizons`]),
     /// in verdict order; `None` for a customer the model cannot value.
     pub fn values(&self, settings: &Settings) -> Vec<Option<CustomerValue>> {
-        let inputs = self.inputs(settings.horizon_days);
+        self.per_customer(settings.horizon_days, |f, c| f.value(c, settings).ok())
+    }
+
+    /// Each customer's outlook (P(alive), P(no visit), next visit; see
+    /// [`clv::Fitted::outlook`]), in verdict order: cheaper than valuing them.
+    pub fn outlooks(&self) -> Vec<Option<clv::Outlook>> {
+        self.per_customer(self.horizons[0], |f, c| f.outlook(c).ok())
+    }
+
+    /// `each` of every customer with model inputs over `horizon_days`, on all cores.
+    fn per_customer<T: Send>(
+        &self,
+        horizon_days: f64,
+        each: impl Fn(&Fitted, &CustomerInput) -> Option<T> + Sync,
+    ) -> Vec<Option<T>> {
+        let inputs = self.inputs(horizon_days);
         let Some(f) = self.fitted() else {
-            return vec![None; self.verdicts.len()];
+            return (0..self.verdicts.len()).map(|_| None).collect();
         };
-        let value = |c: &Option<CustomerInput>| c.as_ref().and_then(|c| f.value(c, settings).ok());
-        // On all cores: a large export has many customers to value.
+        let one = |c: &Option<CustomerInput>| c.as_ref().and_then(|c| each(f, c));
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .clamp(1, 8);
         let chunk = inputs.len().div_ceil(threads).max(1);
+        let one = &one;
         std::thread::scope(|scope| {
             let parts: Vec<_> = inputs
                 .chunks(chunk)
-                .map(|part| scope.spawn(move || part.iter().map(value).collect::<Vec<_>>()))
+                .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
                 .collect();
             parts
                 .into_iter()

@@ -3,9 +3,8 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::analysis::{Analysis, CONTACT_STAKE, HEADLINE_YEARS, Needs};
+use crate::analysis::{Analysis, CONTACT_STAKE, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs, parse_rate};
-use crate::metrics::clv::DAYS_PER_YEAR;
 use crate::report::changes::ChangesReport;
 use crate::report::{self, Format, ScanReport};
 
@@ -57,12 +56,11 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         output.render(&report, args.limit)?;
         return Ok(super::alert(rate, args.fail_above, quiet));
     }
-    let values = analysis.values(&analysis.settings(HEADLINE_YEARS * DAYS_PER_YEAR));
     let mut scan = ScanReport::new(
         analysis.summary.clone(),
         &analysis.purchases,
         &analysis.verdicts,
-        &values,
+        &analysis.outlooks(),
     );
     if analysis.feedback.is_some() {
         scan.attach_feedback(&analysis.latest_feedback());

@@ -226,6 +226,22 @@ pub struct CustomerValue {
     pub tenure_weeks: f64,
 }
 
+/// What the model expects of a customer, short of their value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outlook {
+    /// The learned correction of their expected visits...
+    pub visit_factor: f64,
+    /// ...and their expected spend per visit, corrected.
+    pub spend: f64,
+    /// Whether a rule's flag changed the prediction, and which.
+    pub corrected: bool,
+    pub flag: &'static str,
+    pub p_alive: f64,
+    pub p_no_visit: f64,
+    pub next_visit: Option<chrono::NaiveDate>,
+    pub overdue_since: Option<chrono::NaiveDate>,
+}
+
 /// The fitted models, with their convergence.
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
@@ -283,6 +299,9 @@ pub struct Options {
     /// The N of [`CustomerValue::p_no_visit`], "no visit in the next N days".
     pub quiet_days: f64,
 }
+
+/// The most customers corrections are learned from (a systematic sample above it).
+pub const LEARN_SAMPLE: usize = 50_000;
 
 /// The default [`Options::quiet_days`]: a month.
 pub const QUIET_DAYS: f64 = 30.0;
@@ -423,10 +442,9 @@ impl Fitted {
         })
     }
 
-    /// Values one customer over the settings' horizon.
-    pub fn value(&self, c: &CustomerInput, settings: &Settings) -> Result<CustomerValue, ClvError> {
-        let horizon = settings.horizon_days / DAYS_PER_WEEK;
-        let d = discounting(horizon, settings);
+    /// What the model expects of one customer, without valuing them: the corrections'
+    /// factors, and the chances and dates people act on.
+    pub fn outlook(&self, c: &CustomerInput) -> Result<Outlook, ClvError> {
         let m = &self.visits;
         let flag = flag_of(c);
         let model_spend = self.expected_spend(c)?;
@@ -441,16 +459,6 @@ impl Fitted {
             }
             None => (1.0, 1.0),
         };
-        let spend = model_spend * fs;
-        let visits = m.conditional_expected_transactions(&c.rfm, horizon)? * fv;
-        let discounted = m.discounted_expected_transactions(&c.rfm, &d)? * fv;
-        // Had they kept coming as before: as if their last visit were today.
-        let retained = Rfm {
-            t_x: c.rfm.t,
-            ..c.rfm
-        };
-        let retained_visits = m.discounted_expected_transactions(&retained, &d)?;
-        let corrected = flag != UNFLAGGED && (fv != 1.0 || fs != 1.0);
         // A correction that lowers their visits lowers the chance they are still there
         // alike (a factor above 1 says nothing about it).
         let p_alive_corrected = p_alive * fv.min(1.0);
@@ -460,21 +468,46 @@ impl Fitted {
         } else {
             0.0
         };
-        let p_no_visit = (1.0 - p_alive_corrected * visit_if_alive).clamp(0.0, 1.0);
         let (next_visit, overdue_since) = self.next_visit(c)?;
+        Ok(Outlook {
+            visit_factor: fv,
+            spend: model_spend * fs,
+            corrected: flag != UNFLAGGED && (fv != 1.0 || fs != 1.0),
+            flag,
+            p_alive: p_alive_corrected,
+            p_no_visit: (1.0 - p_alive_corrected * visit_if_alive).clamp(0.0, 1.0),
+            next_visit,
+            overdue_since,
+        })
+    }
+
+    /// Values one customer over the settings' horizon.
+    pub fn value(&self, c: &CustomerInput, settings: &Settings) -> Result<CustomerValue, ClvError> {
+        let horizon = settings.horizon_days / DAYS_PER_WEEK;
+        let d = discounting(horizon, settings);
+        let m = &self.visits;
+        let o = self.outlook(c)?;
+        let visits = m.conditional_expected_transactions(&c.rfm, horizon)? * o.visit_factor;
+        let discounted = m.discounted_expected_transactions(&c.rfm, &d)? * o.visit_factor;
+        // Had they kept coming as before: as if their last visit were today.
+        let retained = Rfm {
+            t_x: c.rfm.t,
+            ..c.rfm
+        };
+        let retained_visits = m.discounted_expected_transactions(&retained, &d)?;
         Ok(CustomerValue {
             customer: c.customer,
             historical_revenue: c.historical_revenue,
             predicted_visits: visits,
-            predicted_revenue: visits * spend,
-            p_alive: p_alive_corrected,
-            p_no_visit,
-            next_visit,
-            overdue_since,
-            clv: discounted * spend * settings.margin,
-            expected_spend: spend,
-            value_if_retained: retained_visits * spend * settings.margin,
-            correction: corrected.then_some(flag),
+            predicted_revenue: visits * o.spend,
+            p_alive: o.p_alive,
+            p_no_visit: o.p_no_visit,
+            next_visit: o.next_visit,
+            overdue_since: o.overdue_since,
+            clv: discounted * o.spend * settings.margin,
+            expected_spend: o.spend,
+            value_if_retained: retained_visits * o.spend * settings.margin,
+            correction: o.corrected.then_some(o.flag),
             frequency: c.rfm.x,
             recency_weeks: c.rfm.t_x,
             tenure_weeks: c.rfm.t,
@@ -786,7 +819,14 @@ pub fn learn_corrections(
     }
     let from = as_of - window as Day;
     let names: &[String] = purchases.categories.as_ref().map_or(&[], |d| &d.values);
+    // A systematic sample (every k-th customer) keeps each flag's share and bounds the
+    // cost on large exports: judging and valuing half a million customers again would
+    // cost more than everything else.
+    let stride = purchases.customers.len().div_ceil(LEARN_SAMPLE).max(1);
     let (rows, _) = history::group(purchases, as_of, dedupe, |h| {
+        if h.customer as usize % stride != 0 {
+            return None;
+        }
         let past = h.until(from);
         past.first_day()?;
         let judgement = rules::judge_named(&past, from, config, names);

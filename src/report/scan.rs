@@ -75,12 +75,12 @@ pub const SCHEMA_VERSION: u32 = 2;
 impl ScanReport {
     /// Rows sorted by status (defected, at risk, active), then yearly value at stake
     /// (highest first), then customer id.
-    /// `values` are the value model's, per verdict (empty without one).
+    /// `outlooks` are the value model's, per verdict (empty without one).
     pub fn new(
         summary: Summary,
         purchases: &Purchases,
         verdicts: &[Verdict],
-        values: &[Option<crate::metrics::clv::CustomerValue>],
+        outlooks: &[Option<crate::metrics::clv::Outlook>],
     ) -> ScanReport {
         let name = |dict: &Option<crate::normalize::Dictionary>, code: Option<u32>| {
             dict.as_ref().zip(code).map(|(d, c)| d.name(c).to_string())
@@ -91,7 +91,7 @@ impl ScanReport {
             .map(|(i, v)| {
                 let j = &v.judgement;
                 let f = &j.figures;
-                let value = values.get(i).and_then(Option::as_ref);
+                let value = outlooks.get(i).and_then(Option::as_ref);
                 CustomerRow {
                     customer_id: purchases.customers.name(v.customer).to_string(),
                     status: j.status,
