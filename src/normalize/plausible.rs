@@ -46,16 +46,25 @@ fn bounds() -> (Day, Day) {
 /// Judges the days of a file: `(day, lines)` pairs in any order.
 pub fn judge(days: impl IntoIterator<Item = (Day, u64)>) -> Plausible {
     let (lo, hi) = bounds();
-    let mut counted: Vec<(Day, u64)> = days.into_iter().filter(|(_, n)| *n > 0).collect();
-    counted.sort_unstable();
-    counted.dedup_by(|b, a| {
-        if a.0 == b.0 {
-            a.1 += b.1;
-            true
-        } else {
-            false
+    // Lines per distinct day, without holding a pair per line: runs of one day (exports
+    // come in date order) are summed before the map sees them.
+    let mut per_day: rustc_hash::FxHashMap<Day, u64> = rustc_hash::FxHashMap::default();
+    let mut run: Option<(Day, u64)> = None;
+    for (d, n) in days {
+        match &mut run {
+            Some((day, count)) if *day == d => *count += n,
+            _ => {
+                if let Some((day, count)) = run.replace((d, n)) {
+                    *per_day.entry(day).or_default() += count;
+                }
+            }
         }
-    });
+    }
+    if let Some((day, count)) = run {
+        *per_day.entry(day).or_default() += count;
+    }
+    let mut counted: Vec<(Day, u64)> = per_day.into_iter().filter(|(_, n)| *n > 0).collect();
+    counted.sort_unstable();
     let mut bad: FxHashSet<Day> = counted
         .iter()
         .filter(|(d, _)| *d < lo || *d > hi)
