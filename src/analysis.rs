@@ -224,7 +224,16 @@ impl Analysis {
             Some(Valuation::Fitted(_)) if !self.purchases.has_amounts() => None,
             Some(Valuation::Fitted(fitted)) => {
                 warnings.extend(model_caveats(fitted));
-                self.value_figures(fitted)
+                let (figures, failed) = self.value_figures(fitted);
+                if failed > 0 {
+                    warnings.push(format!(
+                        "{failed} customer{} could not be valued (the model's series did not \
+                         settle for their history) and count as worth nothing in the value \
+                         figures",
+                        if failed == 1 { "" } else { "s" }
+                    ));
+                }
+                Some(figures)
             }
         };
         let verdicts: Vec<&Verdict> = self.verdicts.iter().collect();
@@ -258,11 +267,13 @@ impl Analysis {
         )
     }
 
-    /// The headline value figures over [`HEADLINE_YEARS`].
-    fn value_figures(&self, fitted: &Fitted) -> Option<ValueFigures> {
+    /// The headline value figures over [`HEADLINE_YEARS`], and how many customers could
+    /// not be valued.
+    fn value_figures(&self, fitted: &Fitted) -> (ValueFigures, u64) {
         let settings = self.settings(HEADLINE_YEARS * DAYS_PER_YEAR);
         let inputs = &self.inputs[0];
         let (mut worth, mut regulars, mut lost, mut at_risk) = (0.0, 0u64, 0.0, 0.0);
+        let mut failed = 0;
         for (v, input) in self.verdicts.iter().zip(inputs) {
             let Some(c) = input else { continue };
             let status = v.judgement.status;
@@ -271,7 +282,10 @@ impl Analysis {
             if !(regular || defected_in_period || status == Status::AtRisk) {
                 continue;
             }
-            let value = fitted.value(c, &settings).ok()?;
+            let Ok(value) = fitted.value(c, &settings) else {
+                failed += 1;
+                continue;
+            };
             if regular {
                 worth += value.clv;
                 regulars += 1;
@@ -284,7 +298,7 @@ impl Analysis {
             }
         }
         let m = &fitted.model;
-        Some(ValueFigures {
+        let figures = ValueFigures {
             horizon_years: HEADLINE_YEARS,
             annual_discount: settings.annual_discount,
             margin: settings.margin,
@@ -297,7 +311,8 @@ impl Analysis {
                 None => m.visits.name.clone(),
             },
             converged: m.visits.fit.converged && m.gamma_gamma.as_ref().is_none_or(|g| g.converged),
-        })
+        };
+        (figures, failed)
     }
 
     /// How money is labelled: `--currency` or the config, else what the export says.

@@ -43,6 +43,14 @@ pub fn run(args: &ClvArgs, quiet: bool) -> Result<()> {
     };
     let settings = analysis.settings(args.horizon);
     let values = analysis.values(&settings);
+    let mut summary = analysis.summary.clone();
+    let unvalued = values.iter().filter(|v| v.is_none()).count();
+    if unvalued > 0 {
+        summary.warnings.push(format!(
+            "{unvalued} customer{} could not be valued over the horizon and are not listed",
+            if unvalued == 1 { "" } else { "s" }
+        ));
+    }
     let customers = analysis
         .verdicts
         .iter()
@@ -54,11 +62,6 @@ pub fn run(args: &ClvArgs, quiet: bool) -> Result<()> {
                 value?,
             ))
         });
-    let report = ClvReport::new(
-        analysis.summary.clone(),
-        settings,
-        fitted.model.clone(),
-        customers,
-    );
+    let report = ClvReport::new(summary, settings, fitted.model.clone(), customers);
     output.render(&report, args.limit)
 }

@@ -181,7 +181,9 @@ pub(crate) fn convert_in_parallel(
         .map_or(1, |n| n.get())
         .clamp(1, 4);
     let (batch_tx, batch_rx) = sync_channel::<(usize, Vec<ByteRecord>, usize)>(workers * 2);
-    let (done_tx, done_rx) = channel::<(usize, Chunk)>();
+    // Bounded too: when the merging thread falls behind (another program takes the CPU),
+    // converted batches must wait instead of piling up in memory.
+    let (done_tx, done_rx) = sync_channel::<(usize, Chunk)>(workers * 4);
     let (recycle_tx, recycle_rx) = channel::<Vec<ByteRecord>>();
     let batch_rx = Mutex::new(batch_rx);
     let stop = AtomicBool::new(false);
