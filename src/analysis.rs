@@ -327,7 +327,7 @@ impl Analysis {
     pub fn settings(&self, horizon_days: f64) -> Settings {
         Settings {
             horizon_days,
-            annual_discount: self.config.value.annual_discount,
+            annual_discount: self.config.value.discount,
             margin: self.config.value.margin,
         }
     }

@@ -4,12 +4,12 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use chrono::NaiveDate;
 use clap::Args;
 
 use crate::UsageError;
-use crate::config::{self, Config, ConfigFile, Input, ValueSettings};
+use crate::config::{self, Config, ConfigFile, Input, ValueConfig};
 use crate::load::{Charset, ColumnNames, ReadOptions};
 use crate::normalize::{DecimalMark, ValueOptions, date};
 use crate::report::{CsvStyle, Format, Output};
@@ -108,11 +108,11 @@ pub struct InputArgs {
     pub columns: ColumnArgs,
 
     /// Field separator: , ; tab or | [default: detected]
-    #[arg(long, value_name = "CHAR", help_heading = "Input format")]
-    pub delimiter: Option<String>,
+    #[arg(long, value_name = "CHAR", value_parser = config::parse_delimiter, help_heading = "Input format")]
+    pub delimiter: Option<u8>,
     /// Text encoding: utf-8, utf-16le, utf-16be, windows-1252 [default: detected]
-    #[arg(long, value_name = "NAME", help_heading = "Input format")]
-    pub encoding: Option<String>,
+    #[arg(long, value_name = "NAME", value_parser = config::parse_encoding, help_heading = "Input format")]
+    pub encoding: Option<Charset>,
     /// Date format (strftime, e.g. %d.%m.%Y) [default: detected]
     #[arg(long, value_name = "FORMAT", help_heading = "Input format")]
     pub date_format: Option<String>,
@@ -232,18 +232,8 @@ pub fn resolve(
 ) -> Result<Config> {
     let file = ConfigFile::load(input.config.as_deref())?;
     let given = &file.input;
-    let delimiter = match input.delimiter.as_deref().or(given.delimiter.as_deref()) {
-        None => None,
-        Some(d) => Some(parse_delimiter(d)?),
-    };
-    let charset = match input.encoding.as_deref().or(given.encoding.as_deref()) {
-        None => None,
-        Some(name) => Some(Charset::parse(name).ok_or_else(|| {
-            anyhow::anyhow!(
-                "unknown encoding \"{name}\": use utf-8, utf-16le, utf-16be or windows-1252"
-            )
-        })?),
-    };
+    let delimiter = input.delimiter.or(given.delimiter.map(|d| d.0));
+    let charset = input.encoding.or(given.encoding.map(|e| e.0));
     let date_format = input
         .date_format
         .as_deref()
@@ -254,14 +244,7 @@ pub fn resolve(
     } else if input.decimal_point {
         Some(DecimalMark::Point)
     } else {
-        match given.decimal.as_deref() {
-            None => None,
-            Some("comma") => Some(DecimalMark::Comma),
-            Some("point") => Some(DecimalMark::Point),
-            Some(other) => {
-                bail!("input.decimal must be \"point\" or \"comma\", got \"{other}\"")
-            }
-        }
+        given.decimal
     };
     let values = ValueOptions {
         date_format,
@@ -294,8 +277,8 @@ pub fn resolve(
             values: values.clone(),
         })
     });
-    let value = ValueSettings {
-        annual_discount: value
+    let value = ValueConfig {
+        discount: value
             .and_then(|v| v.discount)
             .unwrap_or(file.value.discount),
         margin: value.and_then(|v| v.margin).unwrap_or(file.value.margin),
@@ -322,19 +305,6 @@ pub fn resolve(
             .clone()
             .or_else(|| given.currency.clone())
             .filter(|c| !c.trim().is_empty()),
-        quiet,
-        file,
-    })
-}
-
-fn parse_delimiter(d: &str) -> Result<u8> {
-    Ok(match d {
-        "tab" | "\\t" | "\t" => b'\t',
-        "," | "comma" => b',',
-        ";" | "semicolon" => b';',
-        "|" | "pipe" => b'|',
-        s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
-        other => bail!("--delimiter must be one character (, ; | or tab), got \"{other}\""),
     })
 }
 

@@ -454,3 +454,33 @@ fn the_currency_comes_from_the_export_and_is_never_guessed() {
     let lost = lines.iter().find(|(l, _)| l == "revenue at risk").unwrap();
     assert!(lost.1.contains("SEK"), "{lost:?}");
 }
+
+#[test]
+fn a_bad_input_setting_names_its_config_line_and_a_bad_flag_is_a_usage_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("churn.toml");
+    std::fs::write(
+        &config,
+        "[columns]\ncustomer = \"customer_id\"\n\n[input]\nencoding = \"latin9\"\n",
+    )
+    .unwrap();
+    let out = run(&["scan", EXAMPLE, "--config", path(&config)]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(err.contains("churn.toml:5:"), "{err}");
+    assert!(err.contains("unknown encoding \"latin9\""), "{err}");
+    // `churn rules` reads the same file and refuses it the same way.
+    let out = run(&["rules", "--config", path(&config)]);
+    assert!(stderr(&out).contains("churn.toml:5:"), "{}", stderr(&out));
+
+    std::fs::write(&config, "[input]\ndelimiter = \";;\"\n").unwrap();
+    let err = stderr(&run(&["scan", EXAMPLE, "--config", path(&config)]));
+    assert!(err.contains("churn.toml:2:"), "{err}");
+    assert!(err.contains("one character"), "{err}");
+
+    let out = run(&["scan", EXAMPLE, "--delimiter", ";;"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--delimiter"), "{}", stderr(&out));
+    let out = run(&["scan", EXAMPLE, "--encoding", "latin9"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+}

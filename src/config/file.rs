@@ -7,7 +7,8 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
-use crate::load::ColumnNames;
+use crate::load::{Charset, ColumnNames};
+use crate::normalize::DecimalMark;
 use crate::rules::RuleConfig;
 use crate::rules::config::{HistoryConfig, Rules};
 
@@ -17,19 +18,58 @@ use crate::rules::config::{HistoryConfig, Rules};
 pub struct InputConfig {
     /// `,` `;` `tab` or `|`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub delimiter: Option<String>,
+    pub delimiter: Option<Separator>,
     /// `utf-8`, `utf-16le`, `utf-16be` or `windows-1252`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub encoding: Option<String>,
+    pub encoding: Option<Encoding>,
     /// A strftime format such as `%d.%m.%Y`
     #[serde(skip_serializing_if = "Option::is_none")]
     pub date_format: Option<String>,
     /// `point` or `comma`
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub decimal: Option<String>,
+    pub decimal: Option<DecimalMark>,
     /// The currency of the export's amounts, as it should be shown (`kr`, `€`, `USD`)
     #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
+}
+
+/// `[input] delimiter`, checked as the file is read, so a bad one is reported at its line.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Separator(pub u8);
+
+impl TryFrom<String> for Separator {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        super::parse_delimiter(&text).map(Separator)
+    }
+}
+
+impl From<Separator> for String {
+    fn from(s: Separator) -> String {
+        match s.0 {
+            b'\t' => "tab".to_string(),
+            b => char::from(b).to_string(),
+        }
+    }
+}
+
+/// `[input] encoding`, checked as the file is read.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Encoding(pub Charset);
+
+impl TryFrom<String> for Encoding {
+    type Error = String;
+    fn try_from(text: String) -> Result<Self, String> {
+        super::parse_encoding(&text).map(Encoding)
+    }
+}
+
+impl From<Encoding> for String {
+    fn from(e: Encoding) -> String {
+        e.0.name().to_string()
+    }
 }
 
 impl InputConfig {

@@ -12,9 +12,9 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 
-pub use file::{ConfigFile, InputConfig, ValueConfig};
+pub use file::{ConfigFile, Encoding, InputConfig, Separator, ValueConfig};
 
-use crate::load::ReadOptions;
+use crate::load::{Charset, ReadOptions};
 use crate::normalize::ValueOptions;
 use crate::rules::RuleConfig;
 
@@ -25,28 +25,6 @@ pub struct Input {
     pub paths: Vec<PathBuf>,
     pub read: ReadOptions,
     pub values: ValueOptions,
-}
-
-/// How future value is counted, in every figure that counts it.
-#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
-pub struct ValueSettings {
-    /// Yearly discount rate (0.10 = 10% a year).
-    pub annual_discount: f64,
-    /// Share of revenue that is profit (1 = value in revenue).
-    pub margin: f64,
-    /// The visit model (`--model`).
-    pub model: crate::metrics::btyd::VisitModel,
-}
-
-impl Default for ValueSettings {
-    fn default() -> Self {
-        let v = ValueConfig::default();
-        ValueSettings {
-            annual_discount: v.discount,
-            margin: v.margin,
-            model: v.model,
-        }
-    }
 }
 
 /// Everything a run needs to know, resolved from flags and the config file.
@@ -64,13 +42,9 @@ pub struct Config {
     pub rules: RuleConfig,
     /// Feedback reasons by name (`[reasons]`).
     pub reasons: BTreeMap<String, String>,
-    pub value: ValueSettings,
+    pub value: ValueConfig,
     /// How money is labelled; `None` when the export gives no sign of it.
     pub currency: Option<String>,
-    /// No messages on standard error but errors.
-    pub quiet: bool,
-    /// The file's settings as read, for `churn rules`.
-    pub file: ConfigFile,
 }
 
 /// A yearly discount rate: a fraction from 0 to below 1.
@@ -93,4 +67,27 @@ pub fn check_margin(margin: f64) -> Result<(), String> {
             "margin must be a share of revenue above 0 and at most 1, e.g. 0.35; got {margin}"
         ))
     }
+}
+
+/// A field separator, as `--delimiter` and `[input] delimiter` take it.
+pub fn parse_delimiter(text: &str) -> Result<u8, String> {
+    Ok(match text {
+        "tab" | "\\t" | "\t" => b'\t',
+        "," | "comma" => b',',
+        ";" | "semicolon" => b';',
+        "|" | "pipe" => b'|',
+        s if s.len() == 1 && s.is_ascii() => s.as_bytes()[0],
+        other => {
+            return Err(format!(
+                "a separator is one character (, ; | or tab), got \"{other}\""
+            ));
+        }
+    })
+}
+
+/// A text encoding, as `--encoding` and `[input] encoding` take it.
+pub fn parse_encoding(text: &str) -> Result<Charset, String> {
+    Charset::parse(text).ok_or_else(|| {
+        format!("unknown encoding \"{text}\": use utf-8, utf-16le, utf-16be or windows-1252")
+    })
 }
