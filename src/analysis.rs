@@ -50,8 +50,6 @@ pub enum Valuation {
 pub struct Analysis {
     pub config: Config,
     pub purchases: Purchases,
-    /// The purchases file's header row, as written.
-    pub headers: Vec<String>,
     pub as_of: Day,
     pub period: Period,
     /// Every customer with a visit up to the as-of date, in customer-code order.
@@ -72,11 +70,6 @@ impl Analysis {
         let mut input = config.purchases.clone();
         input.values.keep = needs.keep.clone();
         let purchases = normalize::read_purchases(&input.paths, &input.read, &input.values)?;
-        let headers = purchases
-            .files
-            .first()
-            .map(|f| f.headers.clone())
-            .unwrap_or_default();
         if let Some(path) = &config.rejects {
             crate::report::write_output(Some(path), |w| {
                 crate::report::csv::rejects(&purchases.files, w)
@@ -171,7 +164,6 @@ impl Analysis {
         });
         let mut analysis = Analysis {
             summary: Summary::default(),
-            headers,
             config,
             purchases,
             as_of,

@@ -393,3 +393,13 @@ fn defector_profiles_by_first_store_and_tenure() {
     assert!(text.starts_with("tenure,customers,"), "{text}");
     assert!(text.contains("\n0-1 years,113,35,"), "{text}");
 }
+
+#[test]
+fn by_first_store_names_the_flag_value_and_the_store_column() {
+    let err = error_line(&run(&["rate", TENURE, "--by", "first-store"]));
+    assert!(
+        err.contains("--by first-store needs a store column")
+            && err.ends_with("Map it with --store-col NAME"),
+        "{err}"
+    );
+}

@@ -7,6 +7,8 @@ use clap::{Args, ValueEnum};
 
 use crate::analysis::{Analysis, Needs};
 use crate::cli::{self, InputArgs, OutputArgs};
+use crate::load::Role;
+use crate::load::columns::list_headers;
 use crate::metrics::rate::{CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
 use crate::report::rate::{RateReport, RateView};
 use crate::report::{self, Format};
@@ -106,13 +108,14 @@ pub fn run(args: &RateArgs, quiet: bool) -> Result<()> {
     let analysis = Analysis::build(
         config,
         &Needs {
-            value: output.format != Format::Csv,
+            // Only the JSON shows the summary's value figures.
+            value: output.format == Format::Json,
             ..Needs::default()
         },
     )?;
     let view = args.view(analysis.period.length.unwrap_or(Period::Year));
     if let View::Rates(query) = &view {
-        require_column(&analysis, query.dimension)?;
+        require_column(&analysis, args.by, query.dimension)?;
     }
     let result = match view {
         View::Rates(query) => RateView::Rates(analysis.rates(&query)?),
@@ -123,27 +126,28 @@ pub fn run(args: &RateArgs, quiet: bool) -> Result<()> {
     output.render(&report, 0)
 }
 
-/// `--by store` (employee, category) needs that column in the input.
-fn require_column(analysis: &Analysis, dimension: Dimension) -> Result<()> {
+/// `--by store` (employee, category, first-store) needs that column in the input.
+fn require_column(analysis: &Analysis, by: Option<By>, dimension: Dimension) -> Result<()> {
     let purchases = &analysis.purchases;
-    let (present, flag) = match dimension {
-        Dimension::Store | Dimension::FirstStore => (purchases.stores.is_some(), "--store-col"),
-        Dimension::Employee => (purchases.employees.is_some(), "--employee-col"),
-        Dimension::Category => (purchases.categories.is_some(), "--category-col"),
+    let (present, role) = match dimension {
+        Dimension::Store | Dimension::FirstStore => (purchases.stores.is_some(), Role::Store),
+        Dimension::Employee => (purchases.employees.is_some(), Role::Employee),
+        Dimension::Category => (purchases.categories.is_some(), Role::Category),
         _ => return Ok(()),
     };
     if !present {
-        let name = dimension.column();
+        let by = by.and_then(|b| b.to_possible_value()).map_or_else(
+            || dimension.column().to_string(),
+            |v| v.get_name().to_string(),
+        );
+        let headers = purchases.files.first().map_or(&[][..], |f| &f.headers);
         bail!(
-            "{}: --by {name} needs a {name} column, and none was found; columns found: {}. \
-             Map it with {flag} NAME",
+            "{}: --by {by} needs a {} column, and none was found; columns found: {}. \
+             Map it with {} NAME",
             purchases.source,
-            analysis
-                .headers
-                .iter()
-                .map(|h| format!("\"{h}\""))
-                .collect::<Vec<_>>()
-                .join(", "),
+            role.name(),
+            list_headers(headers),
+            role.flag(false),
         );
     }
     Ok(())
