@@ -855,6 +855,12 @@ fn fail_above_is_an_alert_exit_code_after_the_output() {
         stderr(&out)
             .starts_with("churn: alert: the defection rate 31.0% is above --fail-above 25.0%")
     );
+    // Which rate: its period, so a monthly job's log says what crossed the line.
+    assert!(
+        stderr(&out).contains("(the rate a year, "),
+        "{}",
+        stderr(&out)
+    );
     let out = churn()
         .args([
             "scan",

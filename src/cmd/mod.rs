@@ -19,6 +19,8 @@ use anyhow::Result;
 use clap::{Parser, Subcommand};
 
 use crate::Outcome;
+use crate::metrics::Summary;
+use crate::report::summary::figures;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -90,16 +92,25 @@ pub fn run(cli: &Cli) -> Result<Outcome> {
     }
 }
 
-/// [`Outcome::Alert`] when the rate is above the threshold, saying so on standard error
-/// unless quiet.
-pub fn alert(rate: Option<f64>, threshold: Option<f64>, quiet: bool) -> Outcome {
-    match (rate, threshold) {
+/// [`Outcome::Alert`] when the summary's defection rate is above the threshold, saying
+/// so, with the rate's period, on standard error unless quiet.
+pub fn alert(summary: &Summary, threshold: Option<f64>, quiet: bool) -> Outcome {
+    match (summary.defection_rate, threshold) {
         (Some(rate), Some(limit)) if rate > limit => {
             if !quiet {
+                let period = figures(summary, None)
+                    .into_iter()
+                    .find(|f| f.key == "defection_rate")
+                    .map_or_else(String::new, |f| f.period);
                 eprintln!(
-                    "churn: alert: the defection rate {:.1}% is above --fail-above {:.1}%",
+                    "churn: alert: the defection rate {:.1}% is above --fail-above {:.1}% \
+                     (the rate {period}, {} to {})",
                     rate * 100.0,
-                    limit * 100.0
+                    limit * 100.0,
+                    summary
+                        .period_start
+                        .map_or_else(String::new, |d| d.to_string()),
+                    summary.period_end
                 );
             }
             Outcome::Alert

@@ -121,9 +121,5 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
         Format::Xlsx => output.write_bytes(&report::monthly::xlsx(&report)?)?,
         other => report::unsupported("report", other)?,
     }
-    Ok(super::alert(
-        report.summary.defection_rate,
-        args.fail_above,
-        quiet,
-    ))
+    Ok(super::alert(&report.summary, args.fail_above, quiet))
 }

@@ -48,13 +48,12 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         ..Needs::default()
     };
     let analysis = Analysis::build(config, &needs)?;
-    let rate = analysis.summary.defection_rate;
     if args.changes {
         let previous = analysis.previous_month();
         let changes = analysis.changes(&previous);
         let report = ChangesReport::new(analysis.summary.clone(), &previous.summary, changes);
         output.render(&report, args.limit)?;
-        return Ok(super::alert(rate, args.fail_above, quiet));
+        return Ok(super::alert(&analysis.summary, args.fail_above, quiet));
     }
     let mut scan = ScanReport::new(
         analysis.summary.clone(),
@@ -66,5 +65,5 @@ pub fn run(args: &ScanArgs, quiet: bool) -> Result<crate::Outcome> {
         scan.attach_feedback(&analysis.latest_feedback());
     }
     output.render(&scan, args.limit)?;
-    Ok(super::alert(rate, args.fail_above, quiet))
+    Ok(super::alert(&analysis.summary, args.fail_above, quiet))
 }
