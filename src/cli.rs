@@ -94,8 +94,9 @@ impl ColumnArgs {
 }
 
 /// Where the purchases are and how they are written. Every detection can be overridden.
+/// `churn inspect` takes these alone; the analysing commands take [`InputArgs`].
 #[derive(Debug, Args)]
-pub struct InputArgs {
+pub struct ReadArgs {
     /// Purchase exports: CSV (`-` reads standard input; .gz is decompressed) or Excel
     /// (.xlsx, .xls, .ods); several files, or a directory of them, are one analysis
     #[arg(value_name = "PURCHASES", required = true, num_args = 1..)]
@@ -122,13 +123,64 @@ pub struct InputArgs {
     /// Amounts use a decimal point (49.26) [default: detected]
     #[arg(long, help_heading = "Input format")]
     pub decimal_point: bool,
-    /// The currency of the amounts, as it should be shown (kr, €, USD) [default: none shown]
-    #[arg(long, value_name = "TEXT", help_heading = "Input format")]
-    pub currency: Option<String>,
 
     /// Skip rows that cannot be read instead of stopping (they are counted and reported)
     #[arg(long, help_heading = "Bad rows")]
     pub skip_bad_rows: bool,
+
+    /// Config file: column mapping, input format, defection rules and value settings
+    /// (see `churn rules`)
+    #[arg(long, visible_alias = "rules", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+impl ReadArgs {
+    /// The purchases these flags describe (flags over the config file's `[columns]` and
+    /// `[input]`, over detection), and the config file.
+    pub fn resolve(&self, quiet: bool) -> Result<(Input, ConfigFile)> {
+        let file = ConfigFile::load(self.config.as_deref())?;
+        let given = &file.input;
+        let decimal = if self.decimal_comma {
+            Some(DecimalMark::Comma)
+        } else if self.decimal_point {
+            Some(DecimalMark::Point)
+        } else {
+            given.decimal
+        };
+        let input = Input {
+            paths: self.paths.clone(),
+            read: ReadOptions {
+                charset: self.encoding.or(given.encoding.map(|e| e.0)),
+                delimiter: self.delimiter.or(given.delimiter.map(|d| d.0)),
+                columns: self.columns.names(&file),
+                progress: !quiet,
+                sheet: self.sheet.clone(),
+            },
+            values: ValueOptions {
+                date_format: self
+                    .date_format
+                    .as_deref()
+                    .or(given.date_format.as_deref())
+                    .map(date::parse_format),
+                decimal,
+                skip_bad_rows: self.skip_bad_rows,
+                keep: Vec::new(),
+                daily: false,
+            },
+        };
+        Ok((input, file))
+    }
+}
+
+/// The purchases, and how the analysing commands treat them.
+#[derive(Debug, Args)]
+pub struct InputArgs {
+    #[command(flatten)]
+    pub read: ReadArgs,
+
+    /// The currency of the amounts, as it should be shown (kr, €, USD) [default: none shown]
+    #[arg(long, value_name = "TEXT", help_heading = "Input format")]
+    pub currency: Option<String>,
     /// Write skipped rows, with line number and reason, to this CSV file
     #[arg(
         long,
@@ -144,11 +196,6 @@ pub struct InputArgs {
     /// raw lines its `lines` column counts, and the row accounting counts those lines
     #[arg(long, conflicts_with = "dedupe")]
     pub daily: bool,
-
-    /// Config file: column mapping, input format, defection rules and value settings
-    /// (see `churn rules`)
-    #[arg(long, visible_alias = "rules", value_name = "FILE")]
-    pub config: Option<PathBuf>,
     /// Analyse as of this date (yyyy-mm-dd), ignoring later rows [default: the last date in the data]
     #[arg(long, value_name = "DATE")]
     pub as_of: Option<NaiveDate>,
@@ -230,36 +277,7 @@ pub fn resolve(
     value: Option<&ValueArgs>,
     quiet: bool,
 ) -> Result<Config> {
-    let file = ConfigFile::load(input.config.as_deref())?;
-    let given = &file.input;
-    let delimiter = input.delimiter.or(given.delimiter.map(|d| d.0));
-    let charset = input.encoding.or(given.encoding.map(|e| e.0));
-    let date_format = input
-        .date_format
-        .as_deref()
-        .or(given.date_format.as_deref())
-        .map(date::parse_format);
-    let decimal = if input.decimal_comma {
-        Some(DecimalMark::Comma)
-    } else if input.decimal_point {
-        Some(DecimalMark::Point)
-    } else {
-        given.decimal
-    };
-    let values = ValueOptions {
-        date_format,
-        decimal,
-        skip_bad_rows: input.skip_bad_rows,
-        keep: Vec::new(),
-        daily: false,
-    };
-    let read = |columns: ColumnNames, progress: bool| ReadOptions {
-        charset,
-        delimiter,
-        columns,
-        progress: progress && !quiet,
-        sheet: input.sheet.clone(),
-    };
+    let (mut purchases, file) = input.read.resolve(quiet)?;
     let feedback = feedback.and_then(|f| {
         let path = f.feedback.clone()?;
         let columns = ColumnNames {
@@ -273,10 +291,15 @@ pub fn resolve(
         };
         Some(Input {
             paths: vec![path],
-            read: read(columns.or(&file.feedback_columns), false),
-            values: values.clone(),
+            read: ReadOptions {
+                columns: columns.or(&file.feedback_columns),
+                progress: false,
+                ..purchases.read.clone()
+            },
+            values: purchases.values.clone(),
         })
     });
+    purchases.values.daily = input.daily;
     let value = ValueConfig {
         discount: value
             .and_then(|v| v.discount)
@@ -285,14 +308,7 @@ pub fn resolve(
         model: value.and_then(|v| v.model).unwrap_or(file.value.model),
     };
     Ok(Config {
-        purchases: Input {
-            paths: input.paths.clone(),
-            read: read(input.columns.names(&file), true),
-            values: ValueOptions {
-                daily: input.daily,
-                ..values
-            },
-        },
+        purchases,
         feedback,
         as_of: input.as_of,
         dedupe: input.dedupe,
@@ -303,7 +319,7 @@ pub fn resolve(
         currency: input
             .currency
             .clone()
-            .or_else(|| given.currency.clone())
+            .or_else(|| file.input.currency.clone())
             .filter(|c| !c.trim().is_empty()),
     })
 }
@@ -366,7 +382,7 @@ pub fn resolve_output(
         (None, None) => default,
         (None, Some(p)) => match Format::from_path(p) {
             Some(f) => f,
-            None if p.extension().is_none() || is_special(p) => default,
+            None if p.extension().is_none() || crate::report::is_special(p) => default,
             None => {
                 return Err(UsageError(format!(
                     "{}: churn {command} cannot tell a format from this file name; it writes {} \
@@ -399,9 +415,4 @@ pub fn resolve_output(
         .into());
     }
     Ok(Output { format, path, csv })
-}
-
-/// A FIFO, device or other non-regular file: its name says nothing of the format.
-fn is_special(path: &std::path::Path) -> bool {
-    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }

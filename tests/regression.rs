@@ -484,3 +484,23 @@ fn a_bad_input_setting_names_its_config_line_and_a_bad_flag_is_a_usage_error() {
     let out = run(&["scan", EXAMPLE, "--encoding", "latin9"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }
+
+#[test]
+fn inspect_takes_its_format_from_the_output_name_and_refuses_analysis_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_path = dir.path().join("inspect.json");
+    success(&run(&["inspect", EXAMPLE, "-o", path(&out_path)]));
+    let doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out_path).unwrap()).unwrap();
+    assert_eq!(doc["file"], EXAMPLE, "{doc}");
+    // Formats it does not write, and flags that only change an analysis, are usage errors.
+    for args in [
+        &["inspect", EXAMPLE, "--format", "csv"][..],
+        &["inspect", EXAMPLE, "-o", "inspect.xlsx"],
+        &["inspect", EXAMPLE, "--as-of", "2026-01-01"],
+        &["inspect", EXAMPLE, "--dedupe"],
+    ] {
+        let out = run(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+}

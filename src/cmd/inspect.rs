@@ -5,42 +5,44 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Args, ValueEnum};
+use clap::Args;
 
-use crate::cli::{self, InputArgs};
+use crate::cli::{ReadArgs, resolve_output};
 use crate::normalize::inspect;
-use crate::report;
+use crate::report::{self, CsvStyle, Format};
 
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     #[command(flatten)]
-    pub input: InputArgs,
-    /// Output format
-    #[arg(long, value_enum, default_value_t = InspectFormat::Table)]
-    pub format: InspectFormat,
+    pub input: ReadArgs,
+    /// Output format: table, or json for tools [default: table, or from the -o file's
+    /// extension]
+    #[arg(long, value_enum)]
+    pub format: Option<Format>,
     /// Write to this file (whole or not at all) instead of standard output
     #[arg(short = 'o', long, value_name = "FILE")]
     pub output: Option<PathBuf>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum InspectFormat {
-    /// For reading in a terminal.
-    Table,
-    /// Everything, for tools.
-    Json,
-}
-
 pub fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
-    let config = cli::resolve(&args.input, None, None, quiet)?;
-    let input = &config.purchases;
+    let output = resolve_output(
+        "inspect",
+        args.format,
+        args.output.clone(),
+        Format::Table,
+        &[Format::Table, Format::Json],
+        CsvStyle::default(),
+    )?;
+    let (input, _) = args.input.resolve(quiet)?;
     // Each file on its own: several monthly exports may come from different tills.
     let inspections = crate::load::expand_paths(&input.paths)?
         .iter()
         .map(|path| inspect::inspect(path, &input.read, &input.values))
         .collect::<Result<Vec<_>>>()?;
-    report::write_output(args.output.as_deref(), |w| match args.format {
-        InspectFormat::Table => {
+    output.write(|w| match output.format {
+        Format::Json if inspections.len() == 1 => report::inspect::json(&inspections[0], w),
+        Format::Json => report::json::write(&inspections, w),
+        _ => {
             for (i, inspection) in inspections.iter().enumerate() {
                 if i > 0 {
                     writeln!(w)?;
@@ -49,7 +51,5 @@ pub fn run(args: &InspectArgs, quiet: bool) -> Result<()> {
             }
             Ok(())
         }
-        InspectFormat::Json if inspections.len() == 1 => report::inspect::json(&inspections[0], w),
-        InspectFormat::Json => report::json::write(&inspections, w),
     })
 }

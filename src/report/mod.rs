@@ -158,6 +158,12 @@ pub fn unsupported(command: &str, format: Format) -> Result<()> {
     Err(crate::UsageError(format!("churn {command} does not write {}", format.name())).into())
 }
 
+/// A FIFO, device or other non-regular file (`/dev/stdout`): written straight into, and
+/// its name says nothing of the format.
+pub(crate) fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
 /// Writes `render`'s output to `path`, or to standard output when `path` is `None` or
 /// `-`. A regular file is written whole or not at all (a temporary file beside it,
 /// renamed on success); a symbolic link stays a link and its target is replaced so; a
@@ -169,7 +175,7 @@ pub fn write_output(
     match path {
         None => write_stdout(render),
         Some(p) if p == Path::new("-") => write_stdout(render),
-        Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+        Some(p) if is_special(p) => {
             let file = std::fs::OpenOptions::new()
                 .write(true)
                 .open(p)
