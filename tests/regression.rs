@@ -504,3 +504,44 @@ fn inspect_takes_its_format_from_the_output_name_and_refuses_analysis_flags() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
     }
 }
+
+#[test]
+fn backtest_and_contacts_take_the_config_files_visit_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("churn.toml");
+    std::fs::write(&config, "[value]\nmodel = \"bgnbd\"\n").unwrap();
+    let doc = json(&run(&[
+        "backtest",
+        EXAMPLE,
+        "--config",
+        path(&config),
+        "--format",
+        "json",
+    ]));
+    assert_eq!(doc["visit_model"], "BG/NBD", "{doc}");
+    assert!(
+        doc["visit_model_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("as asked")),
+        "{doc}"
+    );
+    // contacts and rate take --model (and --discount, --margin) like the other value commands.
+    let contacts = json(&run(&[
+        "contacts", EXAMPLE, "--model", "bgnbd", "--format", "json",
+    ]));
+    assert!(
+        contacts["summary"]["value"]["model"]
+            .as_str()
+            .is_some_and(|m| m.starts_with("BG/NBD")),
+        "{}",
+        contacts["summary"]["value"]
+    );
+    let rate = json(&run(&[
+        "rate", EXAMPLE, "--margin", "0.5", "--format", "json",
+    ]));
+    assert_eq!(
+        rate["summary"]["value"]["margin"], 0.5,
+        "{}",
+        rate["summary"]
+    );
+}

@@ -28,8 +28,9 @@ pub struct BacktestArgs {
     #[arg(long, default_value = "90d", value_name = "SPAN", value_parser = clv::parse_horizon)]
     pub horizon: f64,
     /// Visit model for churn's forecast: auto (chosen on the data), bgnbd, bgcnbd or mbgcnbd
-    #[arg(long, default_value = "auto", value_name = "MODEL")]
-    pub model: VisitModel,
+    /// [default: auto, or the config's value.model]
+    #[arg(long, value_name = "MODEL")]
+    pub model: Option<VisitModel>,
 }
 
 pub fn run(args: &BacktestArgs, quiet: bool) -> Result<()> {
@@ -62,7 +63,7 @@ pub fn run(args: &BacktestArgs, quiet: bool) -> Result<()> {
         args.horizon,
         analysis.config.dedupe,
         &analysis.config.rules,
-        args.model,
+        args.model.unwrap_or(analysis.config.value.model),
     )
     .map_err(|e| {
         anyhow!(

@@ -5,7 +5,7 @@ use anyhow::Result;
 use clap::Args;
 
 use crate::analysis::{Analysis, CONTACT_STAKE, Needs};
-use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs};
+use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs};
 use crate::report::{self, Format, contacts::ContactsReport};
 
 #[derive(Debug, Args)]
@@ -14,6 +14,10 @@ pub struct ContactsArgs {
     pub input: InputArgs,
     #[command(flatten)]
     pub feedback: FeedbackArgs,
+    /// The model behind P(alive) and the value at stake (a year's revenue, undiscounted);
+    /// --discount and --margin count the summary's value figures
+    #[command(flatten)]
+    pub value: ValueArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Columns of the purchases export to add to the list (their latest value), e.g.
@@ -32,7 +36,7 @@ pub fn run(args: &ContactsArgs, quiet: bool) -> Result<()> {
     let output = args
         .output
         .resolve("contacts", Format::Table, &report::TABULAR)?;
-    let config = cli::resolve(&args.input, Some(&args.feedback), None, quiet)?;
+    let config = cli::resolve(&args.input, Some(&args.feedback), Some(&args.value), quiet)?;
     let needs = Needs {
         value: true,
         horizons: vec![CONTACT_STAKE.horizon_days],

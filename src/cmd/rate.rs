@@ -6,7 +6,7 @@ use anyhow::{Result, bail};
 use clap::{Args, ValueEnum};
 
 use crate::analysis::{Analysis, Needs};
-use crate::cli::{self, InputArgs, OutputArgs};
+use crate::cli::{self, InputArgs, OutputArgs, ValueArgs};
 use crate::load::Role;
 use crate::load::columns::list_headers;
 use crate::metrics::rate::{CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
@@ -22,6 +22,9 @@ allow it).")]
 pub struct RateArgs {
     #[command(flatten)]
     pub input: InputArgs,
+    /// How the JSON summary's value figures are counted
+    #[command(flatten)]
+    pub value: ValueArgs,
     #[command(flatten)]
     pub output: OutputArgs,
     /// Break the rate down: by month or quarter (the trend, one row per month end), by
@@ -104,7 +107,7 @@ pub fn run(args: &RateArgs, quiet: bool) -> Result<()> {
     let output = args
         .output
         .resolve("rate", Format::Table, &report::TABULAR)?;
-    let config = cli::resolve(&args.input, None, None, quiet)?;
+    let config = cli::resolve(&args.input, None, Some(&args.value), quiet)?;
     let analysis = Analysis::build(
         config,
         &Needs {
