@@ -23,6 +23,8 @@ use crate::rules::{self, Status, Verdict};
 
 /// The horizon of the headline value figures: "a regular is worth … over ten years".
 pub const HEADLINE_YEARS: f64 = 10.0;
+/// [`HEADLINE_YEARS`] in days, the horizon the value model takes.
+pub const HEADLINE_DAYS: f64 = HEADLINE_YEARS * DAYS_PER_YEAR;
 
 /// Why an export without amounts has no revenue or value figures.
 pub const NO_AMOUNTS: &str = "the export has no amounts (a visit log): the visit rules judge \
@@ -84,8 +86,7 @@ impl Analysis {
         };
         let feedback = config.feedback.as_ref().map(load_feedback).transpose()?;
 
-        let headline_days = HEADLINE_YEARS * DAYS_PER_YEAR;
-        let mut horizons = vec![headline_days];
+        let mut horizons = vec![HEADLINE_DAYS];
         for &h in &needs.horizons {
             if !horizons.contains(&h) {
                 horizons.push(h);
@@ -136,7 +137,7 @@ impl Analysis {
                         as_of,
                         config.dedupe,
                         &config.rules,
-                        headline_days,
+                        HEADLINE_DAYS,
                         model,
                     )
                 });
@@ -262,7 +263,7 @@ impl Analysis {
     /// The headline value figures over [`HEADLINE_YEARS`], and how many customers could
     /// not be valued.
     fn value_figures(&self, fitted: &Fitted) -> (ValueFigures, u64) {
-        let settings = self.settings(HEADLINE_YEARS * DAYS_PER_YEAR);
+        let settings = self.settings(HEADLINE_DAYS);
         let inputs = &self.inputs[0];
         let (mut worth, mut regulars, mut lost, mut at_risk) = (0.0, 0u64, 0.0, 0.0);
         let mut failed = 0;
@@ -602,6 +603,10 @@ impl Snapshot {
     }
 }
 
+/// Defected customers are listed for a call while their change began at most this many
+/// days ago (`churn contacts --recent-days`, and the report's call list).
+pub const CONTACT_RECENT_DAYS: u32 = 180;
+
 /// A contact's value at stake: a year of their custom, undiscounted, in revenue.
 pub const CONTACT_STAKE: Settings = Settings {
     horizon_days: DAYS_PER_YEAR,
@@ -648,10 +653,17 @@ fn model_caveats(fitted: &Fitted) -> Vec<String> {
 
 /// A model parameter for people: `57,193`, `3.886`, `1.18e7`.
 fn sig(x: f64) -> String {
-    if x != 0.0 && (x.abs() >= 1e6 || x.abs() < 1e-3) {
+    if x == 0.0 || !x.is_finite() {
+        format!("{x}")
+    } else if x.abs() >= 1e6 || x.abs() < 1e-3 {
         format!("{x:.2e}")
     } else if x.abs() >= 1000.0 {
-        crate::report::count(x.round() as u64)
+        let digits = crate::report::count(x.abs().round() as u64);
+        if x < 0.0 {
+            format!("-{digits}")
+        } else {
+            digits
+        }
     } else {
         let digits = (3 - x.abs().log10().floor() as i32).clamp(0, 6) as usize;
         format!("{x:.digits$}")
@@ -663,4 +675,29 @@ fn load_feedback(input: &Input) -> Result<Feedback> {
     let path = input.paths.first().context("no feedback file was given")?;
     let table = load::open_table(path, &input.read, &Role::FEEDBACK)?;
     normalize::feedback::normalize_feedback(table, &input.values)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_parameters_read_for_people_whatever_their_size() {
+        assert_eq!(sig(57_193.4), "57,193");
+        assert_eq!(sig(-57_193.4), "-57,193");
+        assert_eq!(sig(3.886_12), "3.886");
+        assert_eq!(sig(11_800_000.0), "1.18e7");
+        assert_eq!(sig(0.000_12), "1.20e-4");
+        // A parameter that underflowed to zero, or overflowed, is shown, not a panic.
+        assert_eq!(sig(0.0), "0");
+        assert_eq!(sig(f64::INFINITY), "inf");
+    }
+
+    #[test]
+    fn the_month_before_a_month_end_is_the_previous_month_end() {
+        let day = |s: &str| to_day(s.parse().unwrap());
+        assert_eq!(month_before(day("2026-06-30")), day("2026-05-31"));
+        assert_eq!(month_before(day("2026-03-31")), day("2026-02-28"));
+        assert_eq!(month_before(day("2026-03-15")), day("2026-02-15"));
+    }
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Args;
 
-use crate::analysis::{Analysis, CONTACT_STAKE, Needs};
+use crate::analysis::{Analysis, CONTACT_RECENT_DAYS, CONTACT_STAKE, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs};
 use crate::report::{self, Format, contacts::ContactsReport};
 
@@ -25,7 +25,7 @@ pub struct ContactsArgs {
     #[arg(long, value_delimiter = ',', value_name = "COLUMNS")]
     pub keep_cols: Vec<String>,
     /// Defected customers are listed while their change began at most this many days ago
-    #[arg(long, default_value_t = 180, value_name = "DAYS")]
+    #[arg(long, default_value_t = CONTACT_RECENT_DAYS, value_name = "DAYS")]
     pub recent_days: u32,
     /// Customers shown in table and Markdown output (CSV and JSON list everyone)
     #[arg(long, default_value_t = 50, value_name = "N")]

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 use crate::analysis::{Analysis, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, OutputArgs, ValueArgs};
 use crate::metrics::clv;
-use crate::metrics::reasons::ByGroup;
+use crate::metrics::reasons::{ByGroup, EXAMPLES};
 use crate::report::{self, Format, reasons::ReasonsReport};
 
 #[derive(Debug, Args)]
@@ -23,7 +23,7 @@ pub struct ReasonsArgs {
     #[arg(long, value_enum, value_name = "GROUP")]
     pub by: Option<By>,
     /// Example comments per reason
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = EXAMPLES, value_name = "N")]
     pub examples: usize,
     /// How far ahead the value lost is counted (184d, 26w, 6m, 10y)
     #[arg(long, default_value = "10y", value_name = "SPAN", value_parser = clv::parse_horizon)]

@@ -6,10 +6,10 @@ use std::path::PathBuf;
 use anyhow::Result;
 use clap::Args;
 
-use crate::analysis::{Analysis, CONTACT_STAKE, HEADLINE_YEARS, Needs};
+use crate::analysis::{Analysis, CONTACT_RECENT_DAYS, CONTACT_STAKE, HEADLINE_DAYS, Needs};
 use crate::cli::{self, FeedbackArgs, InputArgs, ValueArgs, parse_rate};
-use crate::metrics::clv::DAYS_PER_YEAR;
 use crate::metrics::rate::{CohortUnit, Dimension, MIN_CUSTOMERS, Period, RateQuery};
+use crate::metrics::reasons::EXAMPLES;
 use crate::report::monthly::{Assumptions, Contacts, MonthlyReport, Parts};
 use crate::report::{self, CsvStyle, Format};
 
@@ -46,10 +46,6 @@ pub struct ReportArgs {
 
 const FORMATS: [Format; 4] = [Format::Html, Format::Markdown, Format::Json, Format::Xlsx];
 
-/// Defected customers are listed for a call while their change began at most this many
-/// days ago (as `churn contacts`' default).
-const CONTACT_RECENT_DAYS: u32 = 180;
-
 pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
     let output = cli::resolve_output(
         "report",
@@ -85,7 +81,7 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
     };
     let cohorts = analysis.cohorts(CohortUnit::Month)?;
     // Reasons for leaving, as `churn reasons` ranks them (value over ten years).
-    let reasons = analysis.reasons(HEADLINE_YEARS * DAYS_PER_YEAR, None, 3);
+    let reasons = analysis.reasons(HEADLINE_DAYS, None, EXAMPLES);
     let (mut list, already_heard) = analysis.contacts(CONTACT_RECENT_DAYS);
     let total = list.len() as u64;
     list.truncate(args.contacts);
@@ -112,7 +108,7 @@ pub fn run(args: &ReportArgs, quiet: bool) -> Result<crate::Outcome> {
         },
         cohorts,
         rules: analysis.config.rules.clone(),
-        assumptions: Assumptions::new(&analysis.settings(HEADLINE_YEARS * DAYS_PER_YEAR)),
+        assumptions: Assumptions::new(&analysis.settings(HEADLINE_DAYS)),
     });
     match output.format {
         Format::Html => output.write(|w| report::monthly::html::write(&report, w))?,

@@ -28,6 +28,9 @@ pub const GRACE_DAYS: Day = 90;
 /// The reason of feedback that has a comment but no reason.
 pub const NO_REASON: &str = "(no reason given)";
 
+/// Example comments shown per reason (`churn reasons --examples`, and the report).
+pub const EXAMPLES: usize = 3;
+
 /// What the reasons need to know of a customer.
 #[derive(Clone, Debug, PartialEq)]
 pub struct CustomerInfo {
